@@ -1,0 +1,34 @@
+#!/bin/sh
+# Prints a lighttpd config that serves /v4/ from follow.fcgi (and /null/ from the bench's trivial
+# responder), so `make run`, the tests and the benchmark all host the service the same way.
+# usage: lighttpd-conf.sh ROOT RUNDIR PORT CONF PROCS
+set -e
+root=$1 rundir=$2 port=$3 conf=$4 procs=${5:-2}
+mkdir -p "$rundir/www"
+cat <<CONF
+server.modules = ( "mod_fastcgi" )
+server.document-root = "$rundir/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$rundir/error.log"
+server.pid-file = "$rundir/lighttpd.pid"
+server.max-connections = 1024
+# Stream bodies to the responder so it can refuse an oversized one (60002) without lighttpd
+# buffering it first.
+server.stream-request-body = 2
+fastcgi.server = (
+  "/v4/" => ((
+    "socket" => "$rundir/follow.sock",
+    "bin-path" => "$root/cgi-bin/follow.fcgi",
+    "bin-environment" => ( "FOLLOW_CONF" => "$conf" ),
+    "max-procs" => $procs,
+    "check-local" => "disable"
+  )),
+  "/null/" => ((
+    "socket" => "$rundir/null.sock",
+    "bin-path" => "$root/cgi-bin/null.fcgi",
+    "max-procs" => $procs,
+    "check-local" => "disable"
+  ))
+)
+CONF

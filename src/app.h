@@ -1,0 +1,54 @@
+/* app.h - what every handler is given: the app (config, store) and the call being served. */
+#ifndef APP_H
+#define APP_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "http.h"
+#include "reply.h"
+#include "store.h"
+
+struct json_object;
+
+struct app {
+	struct conf conf;
+	struct store *store;
+};
+
+/* API families differ in the codes they answer for the same kind of problem. */
+enum family { FAMILY_FOLLOW, FAMILY_ACCOUNT, FAMILY_PROFILE };
+
+struct call;
+typedef void (*api_handler)(struct call *c, struct reply *r);
+
+struct route {
+	const char *service, *command;
+	api_handler handle;
+	enum family family;
+	unsigned limit; /* most targets in one call */
+};
+
+struct call {
+	struct app *app;
+	const struct route *route;
+	const struct http_req *req;
+	struct json_object *body; /* always a JSON object */
+	uint32_t now;             /* Unix seconds at the start of the call */
+};
+
+/* Handlers, one file per API family. */
+void api_follow_add(struct call *c, struct reply *r);
+void api_follow_delete(struct call *c, struct reply *r);
+void api_follow_check(struct call *c, struct reply *r);
+void api_follow_get(struct call *c, struct reply *r);
+void api_follow_get_info(struct call *c, struct reply *r);
+void api_account_import(struct call *c, struct reply *r);
+void api_multiaccount_import(struct call *c, struct reply *r);
+void api_account_check(struct call *c, struct reply *r);
+void api_account_delete(struct call *c, struct reply *r);
+
+/* The routing table's entry point: answers one request (malloc'd JSON, NULL when out of memory). */
+char *route_request(const struct http_req *req, void *app);
+
+#endif

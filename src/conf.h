@@ -1,0 +1,28 @@
+/* conf.h - the service's config file: keys, defaults, validation. */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct conf {
+	uint32_t sdkappid;
+	char *secret_key;
+	char **admins;
+	size_t n_admins;
+	char *data_dir; /* absolute */
+	uint32_t max_following, max_followers, max_mutual;
+	size_t max_body_bytes;
+	enum store_durability durability;
+	char *callback_url;
+	char *callback_token;
+};
+
+/* Reads path into c (defaults first). On error returns -1 with "file:line: reason" in err. */
+int conf_load(const char *path, struct conf *c, char *err, size_t errlen);
+void conf_free(struct conf *c);
+int conf_is_admin(const struct conf *c, const char *id);
+
+#endif

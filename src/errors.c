@@ -1,0 +1,42 @@
+/* errors.c - default texts of the error codes the service answers. */
+#include "errors.h"
+
+#include <stddef.h>
+
+static const struct {
+	int code;
+	const char *text;
+} texts[] = {
+	{ERR_OK, ""},
+	{ERR_BAD_FIELD, "invalid request field"},
+	{ERR_NOT_IMPORTED, "account not imported"},
+	{ERR_FOLLOW_NOT_ADMIN, "identifier is not an app administrator"},
+	{ERR_INTERNAL, "internal error, please retry"},
+	{ERR_MAX_FOLLOWING, "From_Account already follows the maximum number of accounts"},
+	{ERR_MAX_FOLLOWERS, "To_Account already has the maximum number of fans"},
+	{ERR_MAX_MUTUAL_FROM, "From_Account already has the maximum number of mutual follows"},
+	{ERR_MAX_MUTUAL_TO, "To_Account already has the maximum number of mutual follows"},
+	{ERR_PROFILE_BAD_PARAM, "invalid request field"},
+	{ERR_HTTP_PARSE, "cannot parse the HTTP request"},
+	{ERR_JSON, "request body is not a valid JSON object"},
+	{ERR_METHOD, "only POST is accepted"},
+	{ERR_NO_SUCH_API, "no such API"},
+	{ERR_NOT_ADMIN, "identifier is not an app administrator"},
+	{ERR_NO_SDKAPPID, "sdkappid is missing"},
+	{ERR_NOT_STRING, "UserID must be a string"},
+	{ERR_QUERY, "query string parameter missing or malformed"},
+	{ERR_SIG_EMPTY, "usersig is empty"},
+	{ERR_BAD_SDKAPPID, "sdkappid is not a configured app"},
+	{ERR_NO_ACCOUNT, "account does not exist"},
+	{ERR_ACCOUNT_PARAM, "invalid request field"},
+	{ERR_ACCOUNT_INTERNAL, "internal error, please retry"},
+};
+
+const char *err_text(int code)
+{
+	size_t i;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (texts[i].code == code)
+			return texts[i].text;
+	return "error";
+}

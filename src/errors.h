@@ -1,0 +1,34 @@
+/* errors.h - Tencent's error codes, in one table with their default texts. */
+#ifndef ERRORS_H
+#define ERRORS_H
+
+enum err_code {
+	ERR_OK = 0,
+	ERR_BAD_FIELD = 30001,
+	ERR_NOT_IMPORTED = 30003,
+	ERR_FOLLOW_NOT_ADMIN = 30004,
+	ERR_INTERNAL = 30006,
+	ERR_MAX_FOLLOWING = 32100,
+	ERR_MAX_FOLLOWERS = 32101,
+	ERR_MAX_MUTUAL_FROM = 32102,
+	ERR_MAX_MUTUAL_TO = 32103,
+	ERR_PROFILE_BAD_PARAM = 40001,
+	ERR_HTTP_PARSE = 60002,
+	ERR_JSON = 60003,
+	ERR_METHOD = 60008,
+	ERR_NO_SUCH_API = 60009,
+	ERR_NOT_ADMIN = 60010,
+	ERR_NO_SDKAPPID = 60012,
+	ERR_NOT_STRING = 60015,
+	ERR_QUERY = 60025,
+	ERR_SIG_EMPTY = 70002,
+	ERR_BAD_SDKAPPID = 70020,
+	ERR_NO_ACCOUNT = 70107,
+	ERR_ACCOUNT_PARAM = 70402,
+	ERR_ACCOUNT_INTERNAL = 70500
+};
+
+/* The default human-readable text of a code ("" for 0). */
+const char *err_text(int code);
+
+#endif

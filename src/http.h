@@ -1,0 +1,23 @@
+/* http.h - the FastCGI side: accept loop, one request's CGI variables and body, the answer. */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+
+struct http_req {
+	char *path;   /* SCRIPT_NAME + PATH_INFO */
+	char *method;
+	char *query;  /* QUERY_STRING, "" when absent */
+	char *body;   /* NUL-terminated copy; NULL when too big or unreadable */
+	size_t body_len;
+	int body_too_big;
+	char client_ip[64];
+};
+
+/* Answers one request: returns the malloc'd JSON body to send (NULL: out of memory). */
+typedef char *(*http_handler)(const struct http_req *req, void *ctx);
+
+/* Serves requests until SIGTERM/SIGINT; returns 0 on a clean stop. */
+int http_serve(size_t max_body, http_handler handle, void *ctx);
+
+#endif

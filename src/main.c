@@ -1,0 +1,78 @@
+/* main.c - start-up (config, data folder, store), the serving loop, and clean shutdown. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app.h"
+#include "log.h"
+
+/* mkdir -p, so a fresh config's data_dir just works. */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -1;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: follow.fcgi [--check-config CONF]\n"
+			"  run by a FastCGI host with FOLLOW_CONF=/path/to/follow.conf\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct app app;
+	struct store_opts opts;
+	const char *path = getenv("FOLLOW_CONF");
+	char err[512];
+	int ret;
+
+	if (argc == 3 && strcmp(argv[1], "--check-config") == 0) {
+		if (conf_load(argv[2], &app.conf, err, sizeof(err)) != 0) {
+			fprintf(stderr, "follow: %s\n", err);
+			return 1;
+		}
+		conf_free(&app.conf);
+		return 0;
+	}
+	if (argc != 1 || !path || !*path)
+		return usage();
+	if (conf_load(path, &app.conf, err, sizeof(err)) != 0) {
+		LOG("%s", err);
+		return 1;
+	}
+	if (make_dirs(app.conf.data_dir) != 0) {
+		LOG("cannot create data_dir %s: %s", app.conf.data_dir, strerror(errno));
+		conf_free(&app.conf);
+		return 1;
+	}
+	opts.dir = app.conf.data_dir;
+	opts.durability = app.conf.durability;
+	opts.max_following = app.conf.max_following;
+	opts.max_followers = app.conf.max_followers;
+	opts.max_mutual = app.conf.max_mutual;
+	if (!(app.store = store_open(&opts, err, sizeof(err)))) {
+		LOG("%s", err);
+		conf_free(&app.conf);
+		return 1;
+	}
+	ret = http_serve(app.conf.max_body_bytes, route_request, &app);
+	store_close(app.store);
+	conf_free(&app.conf);
+	return ret == 0 ? 0 : 1;
+}

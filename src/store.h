@@ -1,0 +1,101 @@
+/* store.h - the follow graph in Berkeley DB; the only way into the database. */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_ID_MAX 32 /* bytes in a UserID, without the terminating NUL */
+
+/* What a whole store call did. */
+enum store_status {
+	STORE_OK = 0,
+	STORE_NO_ACCOUNT, /* the acting account (From_Account / the one to delete) is not imported */
+	STORE_FAIL        /* storage failure, or deadlocks still after every retry */
+};
+
+/* What happened to one target of a batch. */
+enum store_result {
+	STORE_DONE = 0,        /* changed, or already in the asked-for state */
+	STORE_TARGET_MISSING,  /* target not imported */
+	STORE_MAX_FOLLOWING,   /* From_Account follows the maximum already */
+	STORE_MAX_FOLLOWERS,   /* target has the maximum of fans already */
+	STORE_MAX_MUTUAL_FROM, /* would become mutual, From_Account has the maximum of mutuals */
+	STORE_MAX_MUTUAL_TO    /* would become mutual, target has the maximum of mutuals */
+};
+
+enum store_durability { STORE_NOSYNC, STORE_WRITE, STORE_SYNC };
+
+/* Which list follow_get walks; the values are the API's FollowType. */
+enum store_list { STORE_FANS = 1, STORE_FOLLOWING = 2, STORE_MUTUAL = 3 };
+
+struct store_opts {
+	const char *dir; /* environment home; must exist */
+	enum store_durability durability;
+	uint32_t max_following; /* 0 = no limit */
+	uint32_t max_followers; /* 0 = no limit */
+	uint32_t max_mutual;    /* 0 = no limit */
+};
+
+struct store_counts {
+	uint32_t followers, following, mutual;
+};
+
+/* One target of a batch: id in, the rest out. */
+struct store_target {
+	const char *id;
+	enum store_result result;
+	int changed;              /* add/delete: the edge really changed */
+	int exists;               /* check/info: target imported */
+	int follow_type;          /* check: 0-3 as in follow_check */
+	struct store_counts counts; /* info */
+};
+
+/* One entry of a list page; also the position a page continues after. */
+struct store_item {
+	char id[STORE_ID_MAX + 1];
+	uint32_t time;
+};
+
+struct store_page {
+	struct store_item *items;
+	size_t n;
+	int more; /* entries remain after the last item */
+};
+
+struct store;
+
+/* Opens (creating and recovering when needed) the environment shared by every process. On
+ * failure returns NULL and writes the reason into err. */
+struct store *store_open(const struct store_opts *opts, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* Accounts. Importing an account that exists succeeds and changes nothing here. */
+enum store_status store_account_import(struct store *s, const char *const *ids, size_t n);
+enum store_status store_account_exists(struct store *s, const char *id, int *exists);
+/* Sets t[i].exists for each target; one transaction. */
+enum store_status store_account_check(struct store *s, struct store_target *t, size_t n);
+/* Removes the account and every edge touching it, fixing the counters of the other side. */
+enum store_status store_account_delete(struct store *s, const char *id, int *existed);
+
+/* Batches: targets must be distinct and differ from `from`; each gets its result. One
+ * transaction per call. `now` is the FollowTime of new edges (Unix seconds). */
+enum store_status store_follow_add(struct store *s, const char *from, struct store_target *t,
+				   size_t n, uint32_t now);
+enum store_status store_follow_delete(struct store *s, const char *from, struct store_target *t,
+				      size_t n);
+/* Targets may include `from` here (its FollowType is 0). */
+enum store_status store_follow_check(struct store *s, const char *from, struct store_target *t,
+				     size_t n);
+/* Reads each target's counters (t[i].exists, t[i].counts); `from` must be imported. */
+enum store_status store_follow_info(struct store *s, const char *from, struct store_target *t,
+				    size_t n);
+
+/* One page of `who`'s list, newest first, starting after `after` (NULL: from the top). The cost
+ * is O(want), whatever the list's length. Free with store_page_free. */
+enum store_status store_list_page(struct store *s, const char *who, enum store_list kind,
+				  const struct store_item *after, size_t want,
+				  struct store_page *page);
+void store_page_free(struct store_page *page);
+
+#endif

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""follow_check and follow_get_info: types, counts, per-target codes, batch limits, request-wide
+errors."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import *  # noqa: E402,F401,F403
+
+MALFORMED = ["", "x" * 33, "\u00e9" * 17, "a\x01b", "a\x00b", "bad\udcffutf8"]
+NOT_STRINGS = [5, None, {}, [], True, {"To_Account": "x"}]
+
+
+def setup_graph(srv, p):
+    """u follows f (u->f), g follows u (g->u), u <-> m, n unrelated."""
+    u, f, g, m, n = srv.import_accounts([p + "u", p + "f", p + "g", p + "m", p + "n"])
+    srv.must_add(u, [f, m])
+    srv.must_add(g, [u])
+    srv.must_add(m, [u])
+    return u, f, g, m, n
+
+
+def test_check_types(srv):
+    u, f, g, m, n = setup_graph(srv, "ck_")
+    r = srv.follow_check(u, [n, g, f, m, u, "ck_ghost"])
+    expect_results(r, "ResultItem", [
+        (n, 0, {"FollowType": 0}),
+        (g, 0, {"FollowType": 1}),
+        (f, 0, {"FollowType": 2}),
+        (m, 0, {"FollowType": 3}),
+        (u, 0, {"FollowType": 0}),
+        ("ck_ghost", 30003, {"FollowType": 0}),
+    ], keys=CHECK_KEYS)
+    check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
+    # seen from the other side
+    r = srv.follow_check(f, [u])
+    expect_results(r, "ResultItem", [(u, 0, {"FollowType": 1})], keys=CHECK_KEYS)
+    r = srv.follow_check(g, [u])
+    expect_results(r, "ResultItem", [(u, 0, {"FollowType": 2})], keys=CHECK_KEYS)
+    r = srv.follow_check(m, [u])
+    expect_results(r, "ResultItem", [(u, 0, {"FollowType": 3})], keys=CHECK_KEYS)
+
+
+def test_check_malformed_and_duplicate_targets(srv):
+    u, f, g, m, n = setup_graph(srv, "cm_")
+    for bad in MALFORMED:
+        r = srv.follow_check(u, [bad, m])
+        expect_results(r, "ResultItem", [(bad, 30001, {"FollowType": 0}), (m, 0, {"FollowType": 3})],
+                       keys=CHECK_KEYS)
+    r = srv.follow_check(u, [m, m, f, u, u, "cm_ghost", "cm_ghost"])
+    expect_results(r, "ResultItem", [
+        (m, 0, {"FollowType": 3}), (m, 0, {"FollowType": 3}), (f, 0, {"FollowType": 2}),
+        (u, 0, {"FollowType": 0}), (u, 0, {"FollowType": 0}),
+        ("cm_ghost", 30003, {"FollowType": 0}), ("cm_ghost", 30003, {"FollowType": 0}),
+    ], keys=CHECK_KEYS)
+
+
+def test_check_batch_limit_100(srv):
+    u = "cl_u"
+    targets = ["cl_t%03d" % i for i in range(101)]
+    srv.import_accounts([u] + targets)
+    srv.must_add(u, targets[:20])
+    r = srv.follow_check(u, targets[:100])
+    expect_results(r, "ResultItem",
+                   [(t, 0, {"FollowType": 2 if i < 20 else 0}) for i, t in enumerate(targets[:100])],
+                   keys=CHECK_KEYS)
+    expect_fail(srv.follow_check(u, targets), 30001, "To_Account")
+
+
+def test_get_info_counts(srv):
+    u, f, g, m, n = setup_graph(srv, "gi_")
+    r = srv.follow_get_info(u, [u, f, g, m, n, "gi_ghost"])
+    z = {"FollowerCount": 0, "FollowingCount": 0, "MutualFollowingCount": 0}
+    expect_results(r, "FollowInfo", [
+        (u, 0, {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}),
+        (f, 0, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0}),
+        (g, 0, {"FollowerCount": 0, "FollowingCount": 1, "MutualFollowingCount": 0}),
+        (m, 0, {"FollowerCount": 1, "FollowingCount": 1, "MutualFollowingCount": 1}),
+        (n, 0, z),
+        ("gi_ghost", 30003, z),
+    ], keys=INFO_KEYS)
+    check(list(r.keys()) == ENVELOPE + ["FollowInfo"], r, "key order")
+    # From_Account need not be among the targets; counts do not depend on who asks
+    r = srv.follow_get_info(n, [m, u])
+    expect_results(r, "FollowInfo", [
+        (m, 0, {"FollowerCount": 1, "FollowingCount": 1, "MutualFollowingCount": 1}),
+        (u, 0, {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}),
+    ], keys=INFO_KEYS)
+
+
+def test_get_info_malformed_and_duplicates(srv):
+    u, f, g, m, n = setup_graph(srv, "gm_")
+    z = {"FollowerCount": 0, "FollowingCount": 0, "MutualFollowingCount": 0}
+    cu = {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}
+    for bad in MALFORMED:
+        r = srv.follow_get_info(u, [bad, u])
+        expect_results(r, "FollowInfo", [(bad, 30001, z), (u, 0, cu)], keys=INFO_KEYS)
+    r = srv.follow_get_info(u, [u, u, "gm_ghost", "gm_ghost"])
+    expect_results(r, "FollowInfo", [(u, 0, cu), (u, 0, cu), ("gm_ghost", 30003, z),
+                                     ("gm_ghost", 30003, z)], keys=INFO_KEYS)
+
+
+def test_get_info_batch_limit_20(srv):
+    u = "il_u"
+    targets = ["il_t%02d" % i for i in range(21)]
+    srv.import_accounts([u] + targets)
+    srv.must_add(u, targets[:20])
+    r = srv.follow_get_info(u, targets[:20])
+    expect_results(r, "FollowInfo", [
+        (t, 0, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0})
+        for t in targets[:20]], keys=INFO_KEYS)
+    expect_fail(srv.follow_get_info(u, targets), 30001, "To_Account")
+
+
+def request_wide_rows(a, b):
+    rows = [
+        ({"To_Account": [b]}, 30001, "From_Account"),
+        ({"From_Account": a}, 30001, "To_Account"),
+        ({"From_Account": a, "To_Account": []}, 30001, "To_Account"),
+        ({"From_Account": a, "To_Account": b}, 30001, "To_Account"),
+        ({"From_Account": a, "To_Account": {"x": b}}, 30001, "To_Account"),
+        ({"From_Account": a, "To_Account": 7}, 30001, "To_Account"),
+        ({"From_Account": a, "To_Account": None}, 30001, "To_Account"),
+        ({"From_Account": "rq_ghost", "To_Account": [b]}, 30003, None),
+    ]
+    for bad in MALFORMED:
+        rows.append(({"From_Account": bad, "To_Account": [b]}, 30001, "From_Account"))
+    for v in NOT_STRINGS:
+        rows.append(({"From_Account": v, "To_Account": [b]}, 60015, None))
+        rows.append(({"From_Account": a, "To_Account": [b, v]}, 60015, None))
+    return rows
+
+
+def test_check_request_wide_errors(srv):
+    a, b = srv.import_accounts(["cw_a", "cw_b"])
+    for body, code, field in request_wide_rows(a, b):
+        expect_fail(srv.call("follow/follow_check", body), code, field)
+
+
+def test_get_info_request_wide_errors(srv):
+    a, b = srv.import_accounts(["iw_a", "iw_b"])
+    for body, code, field in request_wide_rows(a, b):
+        expect_fail(srv.call("follow/follow_get_info", body), code, field)
+
+
+if __name__ == "__main__":
+    run_tests(globals())

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""follow_get: shape, order, WantNum, cursors, paging 250 fans, paging while others change the list,
+mutual lists and their FollowTime, request-wide errors."""
+import os
+import random
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import *  # noqa: E402,F401,F403
+
+
+def make_fans(srv, target, fans):
+    srv.import_accounts([target] + list(fans))
+    times = {}
+    for f in fans:
+        t0 = int(time.time())
+        srv.must_add(f, [target])
+        times[f] = (t0, int(time.time()))
+    return times
+
+
+def test_empty_lists(srv):
+    a = srv.import_accounts(["pe_a"])[0]
+    for ft in (FANS, FOLLOWING, MUTUAL):
+        r = srv.follow_get(a, ft)
+        expect_get_page(r)
+        expect_eq((r["FollowItem"], r["NextCursor"]), ([], ""), r, "empty list")
+
+
+def test_250_fans_in_pages_of_100(srv):
+    target = "pg_target"
+    fans = ["pg_f%03d" % i for i in range(250)]
+    times = make_fans(srv, target, fans)
+    expect_eq(srv.counts(target), (250, 0, 0), "target counts")
+    cursor = ""
+    pages = []
+    for n in range(3):
+        r = srv.follow_get(target, FANS, cursor, 100)
+        expect_get_page(r, 100)
+        pages.append(r)
+        cursor = r["NextCursor"]
+        if n < 2:
+            check(cursor != "", r, "page %d should have a NextCursor" % (n + 1))
+    expect_eq([len(p["FollowItem"]) for p in pages], [100, 100, 50], "page sizes")
+    expect_eq(pages[2]["NextCursor"], "", pages[2], "NextCursor of the last page")
+    items = [it for p in pages for it in p["FollowItem"]]
+    ids = [it["To_Account"] for it in items]
+    expect_eq(len(set(ids)), 250, "distinct entries")
+    expect_eq(set(ids), set(fans), "the fans")
+    keys = [(-it["FollowTime"], idkey(it["To_Account"])) for it in items]
+    expect_eq(keys, sorted(keys), "order across pages (newest first, then account ascending)")
+    for it in items:
+        lo, hi = times[it["To_Account"]]
+        check(lo - 1 <= it["FollowTime"] <= hi + 1, it, "FollowTime of %s" % it["To_Account"])
+    # each fan sees the target in its following list with the same FollowTime
+    ft = {it["To_Account"]: it["FollowTime"] for it in items}
+    for f in fans[:10] + fans[-10:]:
+        r = srv.follow_get(f, FOLLOWING)
+        expect_get_page(r)
+        expect_eq([(x["To_Account"], x["FollowTime"]) for x in r["FollowItem"]],
+                  [(target, ft[f])], r, "following list of %s" % f)
+    # the same walk with other page sizes gives the same list
+    for want in (1, 7, 99, 249, 250, 251, 1000):
+        walked = srv.get_all(target, FANS, want)
+        expect_eq(walked, items, "walk with WantNum %d" % want)
+
+
+def test_cursor_is_reusable(srv):
+    target = "pg_target"
+    r1 = srv.follow_get(target, FANS, "", 10)
+    expect_get_page(r1, 10)
+    c = r1["NextCursor"]
+    check(c != "", r1, "NextCursor expected")
+    r2 = srv.follow_get(target, FANS, c, 10)
+    r3 = srv.follow_get(target, FANS, c, 10)
+    expect_get_page(r2, 10)
+    expect_eq(r3["FollowItem"], r2["FollowItem"], r3, "same cursor, same page")
+    # the page after the cursor continues where the first page stopped
+    r4 = srv.follow_get(target, FANS, "", 20)
+    expect_eq(r1["FollowItem"] + r2["FollowItem"], r4["FollowItem"], r4, "pages 1+2 = first 20")
+
+
+def test_default_wantnum_and_cap(srv):
+    w = "cap_w"
+    targets = ["cap_t%04d" % i for i in range(1001)]
+    srv.import_accounts([w] + targets)
+    for i in range(0, 1001, 20):
+        srv.must_add(w, targets[i:i + 20])
+    expect_eq(srv.counts(w), (0, 1001, 0), "w follows 1001")
+    # WantNum absent: 100
+    r = srv.call("follow/follow_get", {"From_Account": w, "FollowType": 2, "StartCursor": ""})
+    expect_get_page(r, 100)
+    expect_eq(len(r["FollowItem"]), 100, r, "default page size")
+    check(r["NextCursor"] != "", r, "more follow")
+    # StartCursor absent: the first page
+    r2 = srv.call("follow/follow_get", {"From_Account": w, "FollowType": 2})
+    expect_get_page(r2, 100)
+    expect_eq(r2["FollowItem"], r["FollowItem"], r2, "no StartCursor = first page")
+    # more than 1000 is served as 1000
+    for want in (1001, 5000, 2147483647):
+        r = srv.follow_get(w, FOLLOWING, "", want)
+        expect_get_page(r, 1000)
+        expect_eq(len(r["FollowItem"]), 1000, r, "WantNum %d served as 1000" % want)
+        check(r["NextCursor"] != "", r, "one more entry follows")
+        r2 = srv.follow_get(w, FOLLOWING, r["NextCursor"], want)
+        expect_get_page(r2, 1000)
+        expect_eq(len(r2["FollowItem"]), 1, r2, "the 1001st entry")
+        expect_eq(r2["NextCursor"], "", r2, "end of the list")
+        ids = [it["To_Account"] for it in r["FollowItem"] + r2["FollowItem"]]
+        expect_eq(sorted(ids), targets, "all 1001")
+    r = srv.follow_get(w, FOLLOWING, "", 1000)
+    expect_eq(len(r["FollowItem"]), 1000, r, "WantNum 1000")
+
+
+def test_equal_times_in_byte_order(srv):
+    a = "eq_a"
+    names = ["eq_Zed", "eq_alpha", "eq_Alpha", "eq__x", "eq_\u00e9t\u00e9", "eq_0num", "eq_~t",
+             "eq_a", "eq_ab", "eq_\u4e2d", "eq_B"]
+    others = [n for n in names if n != a]
+    srv.import_accounts(names)
+    srv.must_add(a, others)  # one batch: one FollowTime
+    items = srv.get_all(a, FOLLOWING, 3)
+    expect_eq([it["To_Account"] for it in items], sorted(others, key=idkey),
+              "one batch (equal FollowTime) comes in ascending byte order")
+    expect_eq(len({it["FollowTime"] for it in items}), 1, "one FollowTime for one batch")
+
+
+def test_mutual_list_and_time(srv):
+    a, b, c, d = srv.import_accounts(["mt_a", "mt_b", "mt_c", "mt_d"])
+    srv.must_add(a, [b, c])
+    time.sleep(1.1)
+    srv.must_add(b, [a])
+    time.sleep(1.1)
+    srv.must_add(c, [a])
+    srv.must_add(d, [a])  # d is a fan only
+    fans = {it["To_Account"]: it["FollowTime"] for it in srv.get_all(a, FANS)}
+    following = {it["To_Account"]: it["FollowTime"] for it in srv.get_all(a, FOLLOWING)}
+    check(fans[b] > following[b], (fans, following), "b followed back later")
+    mutual = srv.get_all(a, MUTUAL)
+    expect_eq([it["To_Account"] for it in mutual], [c, b], "a's mutual list, newest first")
+    expect_eq(mutual[0]["FollowTime"], max(fans[c], following[c]), "mutual time of c")
+    expect_eq(mutual[1]["FollowTime"], max(fans[b], following[b]), "mutual time of b")
+    mb = srv.get_all(b, MUTUAL)
+    expect_eq([(it["To_Account"], it["FollowTime"]) for it in mb], [(a, fans[b])],
+              "b's mutual list: the time the pair became mutual")
+    expect_eq(srv.counts(a), (3, 2, 2), "a counts")
+    # paging a mutual list
+    expect_eq(srv.get_all(a, MUTUAL, 1), mutual, "mutual walk with WantNum 1")
+    # the pair stops being mutual
+    srv.must_delete(b, [a])
+    expect_eq(srv.list_ids(a, MUTUAL), [c], "a's mutual after b unfollowed")
+    expect_eq(srv.list_ids(b, MUTUAL), [], "b's mutual after b unfollowed")
+
+
+def test_walk_while_others_change_the_list(srv):
+    target = "wk_target"
+    stable = ["wk_s%03d" % i for i in range(120)]
+    others = ["wk_o%02d" % i for i in range(30)]
+    make_fans(srv, target, stable)
+    srv.import_accounts(others)
+    for o in others[::2]:
+        srv.must_add(o, [target])  # some churners are fans when the walk starts
+    stop = threading.Event()
+    errors = []
+    churn_count = [0]
+
+    def churn():
+        rng = random.Random(7)
+        state = {o: (i % 2 == 0) for i, o in enumerate(others)}
+        try:
+            while not stop.is_set():
+                o = rng.choice(others)
+                if state[o]:
+                    srv.must_delete(o, [target])
+                else:
+                    srv.must_add(o, [target])
+                state[o] = not state[o]
+                churn_count[0] += 1
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    th = threading.Thread(target=churn)
+    th.start()
+    try:
+        for want in (7, 3, 7, 11):
+            cursor = ""
+            walked = []
+            pages = 0
+            while True:
+                r = srv.follow_get(target, FANS, cursor, want)
+                expect_get_page(r, want)
+                walked.extend(r["FollowItem"])
+                cursor = r["NextCursor"]
+                pages += 1
+                check(pages < 10000, r, "walk does not end")
+                if cursor == "":
+                    break
+            ids = [it["To_Account"] for it in walked]
+            dup = sorted({x for x in ids if ids.count(x) > 1})
+            check(not dup, {"repeated": dup}, "entries repeated in a walk (WantNum %d)" % want)
+            missing = sorted(set(stable) - set(ids))
+            check(not missing, {"missing": missing},
+                  "fans that existed for the whole walk were skipped (WantNum %d)" % want)
+            unknown = sorted(set(ids) - set(stable) - set(others))
+            check(not unknown, {"unknown": unknown}, "entries that never were fans")
+            keys = [(-it["FollowTime"], idkey(it["To_Account"])) for it in walked]
+            expect_eq(keys, sorted(keys), "order across the walk")
+    finally:
+        stop.set()
+        th.join()
+    if errors:
+        raise errors[0]
+    check(churn_count[0] > 20, {"churn": churn_count[0]}, "the churn thread made changes")
+
+
+def test_get_request_wide_errors(srv):
+    a, b = srv.import_accounts(["ge_a", "ge_b"])
+    srv.must_add(a, [b])
+
+    def body(**kw):
+        b = {"From_Account": a, "FollowType": 1, "StartCursor": "", "WantNum": 10}
+        for k, v in kw.items():
+            if v is KeyError:
+                b.pop(k)
+            else:
+                b[k] = v
+        return b
+
+    rows = [
+        (body(From_Account=KeyError), 30001, "From_Account"),
+        (body(From_Account="ge_ghost"), 30003, None),
+        (body(FollowType=KeyError), 30001, "FollowType"),
+    ]
+    for v in (0, 4, -1, "1", 1.5, None, [1], {}):
+        rows.append((body(FollowType=v), 30001, "FollowType"))
+    for v in (0, -1, -100, 1.5, "10", [10], {}):
+        rows.append((body(WantNum=v), 30001, "WantNum"))
+    for v in ("zzz", "!!", "\u00e9", 5, [], {}):
+        rows.append((body(StartCursor=v), 30001, "StartCursor"))
+    for bad in ("", "x" * 33, "a\x01b", "a\x00b", "bad\udcffutf8"):
+        rows.append((body(From_Account=bad), 30001, "From_Account"))
+    for v in (5, None, {}, [], True):
+        rows.append((body(From_Account=v), 60015, None))
+    for b, code, field in rows:
+        expect_fail(srv.call("follow/follow_get", b), code, field)
+    # the same body with valid fields is fine
+    r = srv.call("follow/follow_get", body())
+    expect_get_page(r, 10)
+
+
+if __name__ == "__main__":
+    run_tests(globals())

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""Account APIs (im_open_login_svc): import, multi-import, check, delete; what deleting an account
+does to the follow graph; parameter errors."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import *  # noqa: E402,F401,F403
+
+SVC = "im_open_login_svc/"
+MALFORMED = ["", "x" * 33, "\u00e9" * 17, "a\x01b", "bad\udcffutf8"]
+NOT_STRINGS = [5, None, {}, [], True]
+CHECK_ITEM_KEYS = ["UserID", "ResultCode", "ResultInfo", "AccountStatus"]
+DELETE_ITEM_KEYS = ["UserID", "ResultCode", "ResultInfo"]
+
+
+def account_check(srv, ids):
+    return srv.call(SVC + "account_check", {"CheckItem": [{"UserID": u} for u in ids]})
+
+
+def account_delete(srv, ids):
+    return srv.call(SVC + "account_delete", {"DeleteItem": [{"UserID": u} for u in ids]})
+
+
+def expect_status(srv, expected):
+    """expected: {id: "Imported"/"NotImported"}."""
+    ids = list(expected)
+    r = account_check(srv, ids)
+    expect_results(r, "ResultItem", [(u, 0, {"AccountStatus": expected[u]}) for u in ids],
+                   keys=CHECK_ITEM_KEYS, idkey_name="UserID")
+
+
+def test_account_import(srv):
+    r = srv.call(SVC + "account_import", {"UserID": "ai_1"})
+    expect_ok(r)
+    check(list(r.keys()) == ENVELOPE, r, "only the envelope")
+    r = srv.call(SVC + "account_import", {"UserID": "ai_2", "Nick": "Two",
+                                          "FaceUrl": "http://example.com/2.png"})
+    expect_ok(r)
+    r = srv.call(SVC + "account_import", {"UserID": "ai_2", "Nick": "Two again"})
+    expect_ok(r)
+    r = srv.call(SVC + "account_import", {"Identifier": "ai_3"})
+    expect_ok(r)
+    r = srv.call(SVC + "account_import", {"UserID": "x" * 32})
+    expect_ok(r)
+    r = srv.call(SVC + "account_import", {"UserID": "\u00e9" * 16})
+    expect_ok(r)
+    expect_status(srv, {"ai_1": "Imported", "ai_2": "Imported", "ai_3": "Imported",
+                        "x" * 32: "Imported", "\u00e9" * 16: "Imported", "ai_4": "NotImported"})
+
+
+def test_account_import_errors(srv):
+    rows = [
+        ({}, 70402, ("UserID", "Identifier")),
+        ({"Nick": "n"}, 70402, ("UserID", "Identifier")),
+    ]
+    for bad in MALFORMED:
+        rows.append(({"UserID": bad}, 70402, None))
+        rows.append(({"Identifier": bad}, 70402, None))
+    for v in NOT_STRINGS:
+        rows.append(({"UserID": v}, 60015, None))
+        rows.append(({"Identifier": v}, 60015, None))
+    for body, code, field in rows:
+        expect_fail(srv.call(SVC + "account_import", body), code, field)
+    expect_status(srv, {"x" * 31 + "y": "NotImported"})
+
+
+def test_multiaccount_import(srv):
+    r = srv.call(SVC + "multiaccount_import",
+                 {"AccountList": [{"UserID": "mi_1"}, {"UserID": "mi_2", "Nick": "n2"},
+                                  {"UserID": "mi_3", "Nick": "n3", "FaceUrl": "http://x/3"}]})
+    expect_ok(r, ["FailAccounts"])
+    check(list(r.keys()) == ENVELOPE + ["FailAccounts"], r, "key order")
+    expect_eq(r["FailAccounts"], [], r, "FailAccounts")
+    r = srv.call(SVC + "multiaccount_import", {"Accounts": ["mi_4", "mi_5", "mi_1"]})
+    expect_ok(r, ["FailAccounts"])
+    expect_eq(r["FailAccounts"], [], r, "FailAccounts (legacy form)")
+    expect_status(srv, {"mi_%d" % i: "Imported" for i in range(1, 6)})
+
+
+def test_multiaccount_import_fail_accounts(srv):
+    bad = ["", "x" * 33, "a\x01b"]
+    r = srv.call(SVC + "multiaccount_import",
+                 {"AccountList": [{"UserID": "mf_1"}, {"UserID": bad[0]}, {"UserID": "mf_2"},
+                                  {"UserID": bad[1]}, {"UserID": bad[2]}]})
+    expect_ok(r, ["FailAccounts"])
+    expect_eq(r["FailAccounts"], bad, r, "FailAccounts lists the malformed ids")
+    r = srv.call(SVC + "multiaccount_import", {"Accounts": ["mf_3", bad[1], "mf_4"]})
+    expect_ok(r, ["FailAccounts"])
+    expect_eq(r["FailAccounts"], [bad[1]], r, "FailAccounts (legacy form)")
+    expect_status(srv, {"mf_1": "Imported", "mf_2": "Imported", "mf_3": "Imported",
+                        "mf_4": "Imported"})
+
+
+def test_multiaccount_import_limits_and_errors(srv):
+    ids = ["ml_%03d" % i for i in range(101)]
+    expect_fail(srv.call(SVC + "multiaccount_import",
+                         {"AccountList": [{"UserID": u} for u in ids]}), 70402)
+    expect_fail(srv.call(SVC + "multiaccount_import", {"Accounts": ids}), 70402)
+    expect_status(srv, {ids[0]: "NotImported", ids[100]: "NotImported"})
+    r = srv.call(SVC + "multiaccount_import", {"AccountList": [{"UserID": u} for u in ids[:100]]})
+    expect_ok(r, ["FailAccounts"])
+    expect_eq(r["FailAccounts"], [], r, "FailAccounts")
+    r = srv.call(SVC + "multiaccount_import", {"Accounts": ids[1:]})
+    expect_ok(r, ["FailAccounts"])
+    expect_eq(r["FailAccounts"], [], r, "FailAccounts")
+    rows = [
+        ({}, 70402),
+        ({"AccountList": []}, 70402),
+        ({"Accounts": []}, 70402),
+        ({"AccountList": "ml_x"}, 70402),
+        ({"AccountList": {"UserID": "ml_x"}}, 70402),
+        ({"Accounts": "ml_x"}, 70402),
+        ({"AccountList": ["ml_x"]}, 70402),
+        ({"AccountList": [5]}, 70402),
+    ]
+    for v in NOT_STRINGS:
+        rows.append(({"AccountList": [{"UserID": "ml_y"}, {"UserID": v}]}, 60015))
+        rows.append(({"Accounts": ["ml_y", v]}, 60015))
+    for body, code in rows:
+        expect_fail(srv.call(SVC + "multiaccount_import", body), code)
+    expect_status(srv, {"ml_x": "NotImported", "ml_y": "NotImported"})
+
+
+def test_account_check(srv):
+    srv.import_accounts(["ac_1", "ac_2"])
+    r = account_check(srv, ["ac_1", "ac_none", "ac_2", "ac_1"])
+    expect_results(r, "ResultItem", [
+        ("ac_1", 0, {"AccountStatus": "Imported"}),
+        ("ac_none", 0, {"AccountStatus": "NotImported"}),
+        ("ac_2", 0, {"AccountStatus": "Imported"}),
+        ("ac_1", 0, {"AccountStatus": "Imported"}),
+    ], keys=CHECK_ITEM_KEYS, idkey_name="UserID")
+    check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
+    # a malformed id is a per-item 70402
+    for bad in MALFORMED:
+        r = account_check(srv, ["ac_1", bad])
+        expect_ok(r, ["ResultItem"])
+        expect_eq(len(r["ResultItem"]), 2, r, "two elements")
+        it0, it1 = r["ResultItem"]
+        expect_eq((it0["UserID"], it0["ResultCode"], it0["ResultInfo"], it0["AccountStatus"]),
+                  ("ac_1", 0, "", "Imported"), r, "first element")
+        check(set(DELETE_ITEM_KEYS) <= set(it1) <= set(CHECK_ITEM_KEYS), r, "keys of element 2")
+        expect_eq((it1["UserID"], it1["ResultCode"]), (bad, 70402), r, "malformed element")
+        check(it1["ResultInfo"] != "", r, "ResultInfo explains")
+        check(it1.get("AccountStatus", "NotImported") == "NotImported", r, "AccountStatus")
+
+
+def test_account_check_limits_and_errors(srv):
+    ids = ["cl_%03d" % i for i in range(101)]
+    srv.import_accounts(ids[:50])
+    r = account_check(srv, ids[:100])
+    expect_results(r, "ResultItem",
+                   [(u, 0, {"AccountStatus": "Imported" if i < 50 else "NotImported"})
+                    for i, u in enumerate(ids[:100])], keys=CHECK_ITEM_KEYS, idkey_name="UserID")
+    expect_fail(account_check(srv, ids), 70402)
+    rows = [
+        ({}, 70402),
+        ({"CheckItem": []}, 70402),
+        ({"CheckItem": "cl_000"}, 70402),
+        ({"CheckItem": {"UserID": "cl_000"}}, 70402),
+        ({"CheckItem": ["cl_000"]}, 70402),
+        ({"CheckItem": [5]}, 70402),
+    ]
+    for v in NOT_STRINGS:
+        rows.append(({"CheckItem": [{"UserID": "cl_000"}, {"UserID": v}]}, 60015))
+    for body, code in rows:
+        expect_fail(srv.call(SVC + "account_check", body), code)
+
+
+def test_account_delete(srv):
+    srv.import_accounts(["ad_1", "ad_2", "ad_3"])
+    r = account_delete(srv, ["ad_1", "ad_none", "", "ad_2"])
+    expect_ok(r, ["ResultItem"])
+    check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
+    expect_results(r, "ResultItem", [("ad_1", 0), ("ad_none", 70107), ("", 70402), ("ad_2", 0)],
+                   keys=DELETE_ITEM_KEYS, idkey_name="UserID")
+    expect_status(srv, {"ad_1": "NotImported", "ad_2": "NotImported", "ad_3": "Imported"})
+    r = account_delete(srv, ["ad_1"])
+    expect_results(r, "ResultItem", [("ad_1", 70107)], keys=DELETE_ITEM_KEYS, idkey_name="UserID")
+    for bad in MALFORMED:
+        r = account_delete(srv, [bad])
+        expect_results(r, "ResultItem", [(bad, 70402)], keys=DELETE_ITEM_KEYS, idkey_name="UserID")
+    # import again after delete
+    srv.import_accounts(["ad_1"])
+    expect_status(srv, {"ad_1": "Imported"})
+
+
+def test_account_delete_limits_and_errors(srv):
+    ids = ["dl_%03d" % i for i in range(101)]
+    srv.import_accounts(ids[:100])
+    expect_fail(account_delete(srv, ids), 70402)
+    expect_status(srv, {ids[0]: "Imported", ids[99]: "Imported"})
+    r = account_delete(srv, ids[:100])
+    expect_results(r, "ResultItem", [(u, 0) for u in ids[:100]], keys=DELETE_ITEM_KEYS,
+                   idkey_name="UserID")
+    expect_status(srv, {ids[0]: "NotImported", ids[99]: "NotImported"})
+    rows = [
+        ({}, 70402),
+        ({"DeleteItem": []}, 70402),
+        ({"DeleteItem": "dl_000"}, 70402),
+        ({"DeleteItem": {"UserID": "dl_000"}}, 70402),
+        ({"DeleteItem": ["dl_000"]}, 70402),
+        ({"DeleteItem": [5]}, 70402),
+    ]
+    for v in NOT_STRINGS:
+        rows.append(({"DeleteItem": [{"UserID": "dl_000"}, {"UserID": v}]}, 60015))
+    for body, code in rows:
+        expect_fail(srv.call(SVC + "account_delete", body), code)
+
+
+def test_delete_removes_edges_and_fixes_counts(srv):
+    a, x, y, m, n = srv.import_accounts(["de_a", "de_x", "de_y", "de_m", "de_n"])
+    fans = ["de_f%02d" % i for i in range(30)]
+    follows = ["de_g%02d" % i for i in range(25)]
+    srv.import_accounts(fans + follows)
+    srv.must_add(x, [a, y])
+    srv.must_add(a, [y, m])
+    srv.must_add(m, [a, y])
+    srv.must_add(n, [x])
+    for f in fans:
+        srv.must_add(f, [a, m])
+    srv.must_add(a, follows[:20])
+    srv.must_add(a, follows[20:])
+    expect_eq(srv.counts(a), (32, 27, 1), "a before delete")
+    expect_eq(srv.counts(m), (31, 2, 1), "m before delete")
+
+    r = account_delete(srv, [a])
+    expect_results(r, "ResultItem", [(a, 0)], keys=DELETE_ITEM_KEYS, idkey_name="UserID")
+
+    expect_eq(srv.counts(x), (1, 1, 0), "x (followed a and y)")
+    expect_eq(srv.list_ids(x, FOLLOWING), [y], "x's following")
+    expect_eq(srv.counts(y), (2, 0, 0), "y (followed by x and m; a's follow gone)")
+    expect_eq(sorted(srv.list_ids(y, FANS)), sorted([x, m]), "y's fans")
+    expect_eq(srv.counts(m), (30, 1, 0), "m (was mutual with a)")
+    expect_eq(srv.list_ids(m, MUTUAL), [], "m's mutual")
+    expect_eq(srv.list_ids(m, FOLLOWING), [y], "m's following")
+    expect_eq(sorted(srv.list_ids(m, FANS)), sorted(fans), "m's fans")
+    expect_eq(srv.counts(n), (0, 1, 0), "n unrelated")
+    for f in fans[:3]:
+        expect_eq(srv.counts(f), (0, 1, 0), "fan %s" % f)
+        expect_eq(srv.list_ids(f, FOLLOWING), [m], "following of %s" % f)
+    for g in follows:
+        expect_eq(srv.counts(g), (0, 0, 0), "followed %s" % g)
+        expect_eq(srv.list_ids(g, FANS), [], "fans of %s" % g)
+    r = srv.follow_check(x, [a, y])
+    expect_results(r, "ResultItem", [(a, 30003, {"FollowType": 0}), (y, 0, {"FollowType": 2})],
+                   keys=CHECK_KEYS)
+    r = srv.follow_add(x, [a])
+    expect_results(r, "ResultItem", [(a, 30003)])
+    expect_fail(srv.follow_add(a, [x]), 30003)
+    expect_fail(srv.follow_get(a, FANS), 30003)
+    expect_fail(srv.follow_get_info(a, [x]), 30003)
+    r = srv.follow_get_info(x, [a])
+    expect_results(r, "FollowInfo", [(a, 30003, {"FollowerCount": 0, "FollowingCount": 0,
+                                                 "MutualFollowingCount": 0})], keys=INFO_KEYS)
+
+    # imported again: a fresh account with no edges
+    srv.import_accounts([a])
+    expect_eq(srv.counts(a), (0, 0, 0), "a re-imported")
+    for ft in (FANS, FOLLOWING, MUTUAL):
+        expect_eq(srv.list_ids(a, ft), [], "list %d of a re-imported" % ft)
+    expect_eq(srv.follow_type(x, a), 0, "x -> a after re-import")
+    srv.must_add(x, [a])
+    expect_eq(srv.counts(a), (1, 0, 0), "a after x follows again")
+    expect_eq(srv.counts(x), (1, 2, 0), "x")
+
+
+def test_import_again_keeps_edges(srv):
+    p, q = srv.import_accounts(["ke_p", "ke_q"])
+    srv.must_add(p, [q])
+    srv.must_add(q, [p])
+    expect_ok(srv.call(SVC + "account_import", {"UserID": p, "Nick": "P"}))
+    expect_ok(srv.call(SVC + "multiaccount_import", {"Accounts": [p, q]}), ["FailAccounts"])
+    expect_ok(srv.call(SVC + "multiaccount_import", {"AccountList": [{"UserID": q}]}),
+              ["FailAccounts"])
+    expect_eq(srv.counts(p), (1, 1, 1), "p after re-import")
+    expect_eq(srv.counts(q), (1, 1, 1), "q after re-import")
+    expect_eq(srv.follow_type(p, q), 3, "p -> q")
+
+
+def test_non_admin_gets_60010(srv):
+    for cmd, body in (("account_import", {"UserID": "na_1"}),
+                      ("multiaccount_import", {"Accounts": ["na_1"]}),
+                      ("account_check", {"CheckItem": [{"UserID": "na_1"}]}),
+                      ("account_delete", {"DeleteItem": [{"UserID": "na_1"}]})):
+        expect_fail(srv.call(SVC + cmd, body, query_overrides={"identifier": "na_user"}), 60010)
+    expect_status(srv, {"na_1": "NotImported"})
+
+
+if __name__ == "__main__":
+    run_tests(globals())
