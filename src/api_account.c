@@ -75,7 +75,7 @@ void api_multiaccount_import(struct call *c, struct reply *r)
 	fail = reply_array(r, NULL, "FailAccounts");
 	for (i = 0; i < b.n; i++)
 		if (b.code[i])
-			reply_append_str(r, fail, b.ids[i]);
+			reply_append_str(r, fail, b.ids[i], b.idlen[i]);
 }
 
 void api_account_check(struct call *c, struct reply *r)
@@ -93,7 +93,7 @@ void api_account_check(struct call *c, struct reply *r)
 	arr = reply_array(r, NULL, "ResultItem");
 	for (i = 0; i < b.n; i++) {
 		const struct store_target *t = batch_target(&b, i);
-		item = reply_result(r, arr, "UserID", b.ids[i], b.code[i], b.why[i]);
+		item = reply_result(r, arr, "UserID", b.ids[i], b.idlen[i], b.code[i], b.why[i]);
 		reply_str(r, item, "AccountStatus", t && t->exists ? "Imported" : "NotImported");
 	}
 }
@@ -115,6 +115,7 @@ void api_account_delete(struct call *c, struct reply *r)
 	}
 	arr = reply_array(r, NULL, "ResultItem");
 	for (i = 0; i < b.n; i++)
-		reply_result(r, arr, "UserID", b.ids[i], b.slot[i] >= 0 ? code[b.slot[i]] : b.code[i],
+		reply_result(r, arr, "UserID", b.ids[i], b.idlen[i],
+			     b.slot[i] >= 0 ? code[b.slot[i]] : b.code[i],
 			     b.slot[i] >= 0 ? NULL : b.why[i]);
 }

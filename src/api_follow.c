@@ -63,7 +63,8 @@ static struct json_object *entry_result(struct reply *r, struct json_object *arr
 {
 	const struct store_target *t = batch_target(b, i);
 	int code = t ? result_code(t->result) : b->code[i];
-	return reply_result(r, arr, "To_Account", b->ids[i], code, t ? NULL : b->why[i]);
+	return reply_result(r, arr, "To_Account", b->ids[i], b->idlen[i], code,
+			    t ? NULL : b->why[i]);
 }
 
 /* The shape shared by add and delete: read, change, answer one ResultItem per entry. */

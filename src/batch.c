@@ -14,10 +14,11 @@ int batch_bad_code(const struct call *c)
 						    : ERR_PROFILE_BAD_PARAM;
 }
 
-static void add_entry(struct batch *b, const char *id, int code, const char *why)
+static void add_entry(struct batch *b, const char *id, size_t len, int code, const char *why)
 {
 	size_t i = b->n++, j;
 	b->ids[i] = id;
+	b->idlen[i] = len;
 	b->code[i] = code;
 	b->why[i] = why;
 	b->slot[i] = -1;
@@ -64,8 +65,7 @@ int batch_read(struct call *c, struct reply *r, const char *list_key, const char
 				reply_fail(r, bad, "%s[%zu] must be an object", list_key, i);
 				return -1;
 			}
-			json_object_object_get_ex(v, item_key, &v);
-			if (!v) {
+			if (!json_object_object_get_ex(v, item_key, &v)) {
 				reply_fail(r, bad, "%s[%zu].%s is missing", list_key, i, item_key);
 				return -1;
 			}
@@ -73,16 +73,14 @@ int batch_read(struct call *c, struct reply *r, const char *list_key, const char
 		switch (body_id(v, &id)) {
 		case FIELD_OK:
 			if (self && strcmp(id, self) == 0)
-				add_entry(b, id, bad, "To_Account is From_Account itself");
+				add_entry(b, id, strlen(id), bad, "To_Account is From_Account itself");
 			else
-				add_entry(b, id, 0, NULL);
+				add_entry(b, id, strlen(id), 0, NULL);
 			break;
 		case FIELD_BAD:
-			add_entry(b, id, bad, "UserID must be 1-32 bytes of UTF-8 without control bytes");
+			add_entry(b, id, (size_t)json_object_get_string_len(v), bad,
+				  "UserID must be 1-32 bytes of UTF-8 without control bytes");
 			break;
-		case FIELD_MISSING:
-			reply_fail(r, bad, "%s[%zu] is null", list_key, i);
-			return -1;
 		default:
 			reply_fail(r, ERR_NOT_STRING, "%s[%zu]%s%s must be a string", list_key, i,
 				   item_key ? "." : "", item_key ? item_key : "");

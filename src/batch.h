@@ -12,6 +12,7 @@
 struct batch {
 	size_t n;                     /* entries as requested */
 	const char *ids[BATCH_MAX];   /* each entry's id as given, for the reply */
+	size_t idlen[BATCH_MAX];      /* its length: a malformed id may hold a NUL */
 	int code[BATCH_MAX];          /* an entry's own error, decided before the store; 0 = none */
 	const char *why[BATCH_MAX];   /* that error's text */
 	int slot[BATCH_MAX];          /* the entry's distinct target in st[], -1 when code is set */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ids.h"
+#include "jsoncheck.h"
 
 #define MAX_DEPTH 32
 
@@ -14,7 +15,8 @@ struct json_object *body_parse(const char *text, size_t len)
 	struct json_tokener *tok;
 	struct json_object *obj;
 	size_t end;
-	if (!text || len == 0 || len > INT32_MAX || !(tok = json_tokener_new_ex(MAX_DEPTH)))
+	if (!text || len == 0 || len > INT32_MAX || !json_strict_valid(text, len, MAX_DEPTH) ||
+	    !(tok = json_tokener_new_ex(MAX_DEPTH)))
 		return NULL;
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	end = json_tokener_get_parse_end(tok);
@@ -32,18 +34,17 @@ struct json_object *body_parse(const char *text, size_t len)
 	return obj;
 }
 
+/* The member's value; NULL both when absent and when JSON null. */
 static struct json_object *member(struct json_object *obj, const char *key)
 {
 	struct json_object *v = NULL;
 	if (!obj || !json_object_object_get_ex(obj, key, &v))
 		return NULL;
-	return v; /* JSON null is NULL too: null counts as absent */
+	return v;
 }
 
 enum field body_id(struct json_object *v, const char **out)
 {
-	if (!v)
-		return FIELD_MISSING;
 	if (!json_object_is_type(v, json_type_string))
 		return FIELD_TYPE;
 	*out = json_object_get_string(v);
@@ -52,6 +53,9 @@ enum field body_id(struct json_object *v, const char **out)
 
 enum field body_id_field(struct json_object *obj, const char *key, const char **out)
 {
+	/* A null UserID is present but not a string (60015), unlike an absent one. */
+	if (!obj || !json_object_object_get_ex(obj, key, NULL))
+		return FIELD_MISSING;
 	return body_id(member(obj, key), out);
 }
 

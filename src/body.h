@@ -9,7 +9,7 @@ struct json_object;
 
 enum field {
 	FIELD_OK,
-	FIELD_MISSING, /* absent or null */
+	FIELD_MISSING, /* absent, or null where the field is not a UserID */
 	FIELD_TYPE,    /* present with another JSON type */
 	FIELD_BAD      /* right type, value out of its rules */
 };
@@ -18,7 +18,8 @@ enum field {
  * levels or followed by anything but whitespace. Free with json_object_put. */
 struct json_object *body_parse(const char *text, size_t len);
 
-/* A value as a UserID (FIELD_BAD: empty, too long, control bytes, not UTF-8). */
+/* A value as a UserID (FIELD_TYPE for anything but a string, null included; FIELD_BAD: empty,
+ * too long, control bytes, not UTF-8). */
 enum field body_id(struct json_object *v, const char **out);
 enum field body_id_field(struct json_object *obj, const char *key, const char **out);
 /* An array of 1..max elements (FIELD_BAD: empty or longer). */

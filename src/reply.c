@@ -79,9 +79,9 @@ void reply_int(struct reply *r, struct json_object *obj, const char *key, int64_
 	add(r, obj, key, json_object_new_int64(val));
 }
 
-void reply_append_str(struct reply *r, struct json_object *array, const char *val)
+void reply_append_str(struct reply *r, struct json_object *array, const char *val, size_t len)
 {
-	struct json_object *s = json_object_new_string(val);
+	struct json_object *s = json_object_new_string_len(val, (int)len);
 	if (!s || !array || json_object_array_add(array, s) != 0) {
 		json_object_put(s);
 		r->failed = 1;
@@ -89,10 +89,10 @@ void reply_append_str(struct reply *r, struct json_object *array, const char *va
 }
 
 struct json_object *reply_result(struct reply *r, struct json_object *array, const char *idkey,
-				 const char *id, int code, const char *info)
+				 const char *id, size_t idlen, int code, const char *info)
 {
 	struct json_object *o = reply_object(r, array);
-	reply_str(r, o, idkey, id);
+	add(r, o, idkey, json_object_new_string_len(id, (int)idlen));
 	reply_int(r, o, "ResultCode", code);
 	reply_str(r, o, "ResultInfo", code ? (info ? info : err_text(code)) : "");
 	return o;

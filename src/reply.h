@@ -2,6 +2,7 @@
 #ifndef REPLY_H
 #define REPLY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct json_object;
@@ -22,10 +23,10 @@ struct json_object *reply_array(struct reply *r, struct json_object *parent, con
 struct json_object *reply_object(struct reply *r, struct json_object *array);
 void reply_str(struct reply *r, struct json_object *obj, const char *key, const char *val);
 void reply_int(struct reply *r, struct json_object *obj, const char *key, int64_t val);
-void reply_append_str(struct reply *r, struct json_object *array, const char *val);
+void reply_append_str(struct reply *r, struct json_object *array, const char *val, size_t len);
 /* Appends {<idkey>: id, ResultCode, ResultInfo} to array and returns it for more fields. */
 struct json_object *reply_result(struct reply *r, struct json_object *array, const char *idkey,
-				 const char *id, int code, const char *info);
+				 const char *id, size_t idlen, int code, const char *info);
 /* Serialises and frees; NULL when building failed. The string is malloc'd. */
 char *reply_finish(struct reply *r);
 /* The fixed body of a failure when even building a reply failed. */

@@ -10,9 +10,10 @@ from harness import *  # noqa: E402,F401,F403
 
 # UserIDs that break the 1-32 byte / no control byte / valid UTF-8 rule (the str "\udcff" becomes
 # the raw byte 0xff in the body).
-MALFORMED = ["", "x" * 33, "\u00e9" * 17, "a\x01b", "a\x00b", "tab\there", "bad\udcffutf8",
-             "\x1f"]
-NOT_STRINGS = [5, None, {}, [], True, 1.5, {"UserID": "x"}]
+MALFORMED = ["", "x" * 33, "\u00e9" * 17, "a\x01b", "tab\there", "bad\udcffutf8", "\x1f"]
+# A NUL inside an id: malformed too (kept apart: echoing it back is checked on its own).
+NUL_ID = "a\x00b"
+NOT_STRINGS = [5, {}, [], True, 1.5, {"UserID": "x"}]  # null: see test_null_ids_are_60015
 
 
 def add_body(frm, tos):
@@ -111,9 +112,12 @@ def test_add_per_target_codes_in_request_order(srv):
 
 def test_add_every_malformed_target(srv):
     a, b = srv.import_accounts(["mt_a", "mt_b"])
+    fl = Failures()
     for bad in MALFORMED:
-        r = srv.call("follow/follow_add", add_body(a, [bad, b]))
-        expect_results(r, "ResultItem", [(bad, 30001), (b, 0)])
+        with fl:
+            r = srv.call("follow/follow_add", add_body(a, [bad, b]))
+            expect_results(r, "ResultItem", [(bad, 30001), (b, 0)])
+    fl.done()
     r = srv.follow_add(a, [a])
     expect_results(r, "ResultItem", [(a, 30001)])
     r = srv.follow_add(a, ["mt_ghost"])
@@ -141,9 +145,12 @@ def test_delete_per_target_codes(srv):
     srv.must_add(a, [b, c])
     r = srv.follow_delete(a, [b, a, "dp_ghost", c])
     expect_results(r, "ResultItem", [(b, 0), (a, 30001), ("dp_ghost", 30003), (c, 0)])
+    fl = Failures()
     for bad in MALFORMED:
-        r = srv.call("follow/follow_delete", {"From_Account": a, "To_Account": [bad, b]})
-        expect_results(r, "ResultItem", [(bad, 30001), (b, 0)])
+        with fl:
+            r = srv.call("follow/follow_delete", {"From_Account": a, "To_Account": [bad, b]})
+            expect_results(r, "ResultItem", [(bad, 30001), (b, 0)])
+    fl.done()
     expect_eq(srv.counts(a), (0, 0, 0), "a")
 
 
@@ -187,6 +194,9 @@ def test_add_request_wide_errors(srv):
         ({"From_Account": a, "FollowItem": [{"To_Account": b}, {"to_account": b}]}, 30001,
          ("FollowItem", "To_Account")),
         ({"From_Account": "rw_ghost", "FollowItem": [{"To_Account": b}]}, 30003, None),
+        # README decision: From_Account is checked even when no target is valid
+        ({"From_Account": "rw_ghost", "FollowItem": [{"To_Account": "rw_ghost"},
+                                                     {"To_Account": ""}]}, 30003, None),
     ]
     for bad in MALFORMED:
         rows.append(({"From_Account": bad, "FollowItem": [{"To_Account": b}]}, 30001,
@@ -195,8 +205,9 @@ def test_add_request_wide_errors(srv):
         rows.append(({"From_Account": v, "FollowItem": [{"To_Account": b}]}, 60015, None))
         rows.append(({"From_Account": a, "FollowItem": [{"To_Account": b}, {"To_Account": v}]},
                      60015, None))
-    for body, code, field in rows:
-        expect_fail(srv.call("follow/follow_add", body), code, field)
+    rows.append(({"From_Account": NUL_ID, "FollowItem": [{"To_Account": b}]}, 30001,
+                 "From_Account"))
+    expect_fail_rows(srv, "follow/follow_add", rows)
     expect_eq(srv.counts(a), (0, 0, 0), "a after refused requests")
     expect_eq(srv.counts(b), (0, 0, 0), "b after refused requests")
 
@@ -213,15 +224,42 @@ def test_delete_request_wide_errors(srv):
         ({"From_Account": a, "To_Account": 5}, 30001, "To_Account"),
         ({"From_Account": a, "To_Account": None}, 30001, "To_Account"),
         ({"From_Account": "dw_ghost", "To_Account": [b]}, 30003, None),
+        ({"From_Account": "dw_ghost", "To_Account": ["dw_ghost", ""]}, 30003, None),
     ]
     for bad in MALFORMED:
         rows.append(({"From_Account": bad, "To_Account": [b]}, 30001, "From_Account"))
     for v in NOT_STRINGS:
         rows.append(({"From_Account": v, "To_Account": [b]}, 60015, None))
         rows.append(({"From_Account": a, "To_Account": [b, v]}, 60015, None))
-    for body, code, field in rows:
-        expect_fail(srv.call("follow/follow_delete", body), code, field)
+    rows.append(({"From_Account": NUL_ID, "To_Account": [b]}, 30001, "From_Account"))
+    expect_fail_rows(srv, "follow/follow_delete", rows)
     expect_eq(srv.counts(a), (0, 1, 0), "a still follows b")
+
+
+def test_null_ids_are_60015(srv):
+    # The brief: a UserID that is null is "not a JSON string" -> 60015 request-wide
+    # (README.md says null counts as absent -> 30001: the two disagree).
+    a, b = srv.import_accounts(["nl_a", "nl_b"])
+    expect_fail_rows(srv, "follow/follow_add", [
+        ({"From_Account": None, "FollowItem": [{"To_Account": b}]}, 60015),
+        ({"From_Account": a, "FollowItem": [{"To_Account": b}, {"To_Account": None}]}, 60015),
+    ])
+    expect_fail_rows(srv, "follow/follow_delete", [
+        ({"From_Account": None, "To_Account": [b]}, 60015),
+        ({"From_Account": a, "To_Account": [b, None]}, 60015),
+    ])
+
+
+def test_nul_in_target_is_30001_and_echoed(srv):
+    a, b = srv.import_accounts(["nu_a", "nu_b"])
+    fl = Failures()
+    with fl:
+        r = srv.call("follow/follow_add", add_body(a, [NUL_ID, b]))
+        expect_results(r, "ResultItem", [(NUL_ID, 30001), (b, 0)])
+    with fl:
+        r = srv.call("follow/follow_delete", {"From_Account": a, "To_Account": [NUL_ID, b]})
+        expect_results(r, "ResultItem", [(NUL_ID, 30001), (b, 0)])
+    fl.done()
 
 
 def test_32_byte_ids_work(srv):
@@ -231,6 +269,21 @@ def test_32_byte_ids_work(srv):
     srv.must_add(b, [a])
     expect_eq(srv.list_ids(a, MUTUAL), [b], "mutual list of a 32-byte id")
     expect_eq(srv.counts(b), (1, 1, 1), "counts of a 32-byte multibyte id")
+
+
+def test_escaped_and_raw_utf8_are_the_same_id(srv):
+    a = "\u00fc" * 16                   # 32 bytes
+    e = "\U0001F600" * 8                # 32 bytes, 4-byte characters
+    srv.import_accounts([a, e, "es_b"])
+    # the same ids written with \u escapes (and a surrogate pair)
+    body = ('{"From_Account":"%s","FollowItem":[{"To_Account":"%s"},{"To_Account":"es_b"}]}' % (
+        "\\u00fc" * 16, "\\ud83d\\ude00" * 8)).encode()
+    r = srv.call("follow/follow_add", body)
+    expect_results(r, "ResultItem", [(e, 0), ("es_b", 0)])
+    expect_eq(srv.list_ids(e, FANS), [a], "fans of the emoji id")
+    r = srv.follow_add(a, [e])  # raw UTF-8 this time: already following
+    expect_results(r, "ResultItem", [(e, 0)])
+    expect_eq(srv.counts(a), (0, 2, 0), "a")
 
 
 def test_refollow_gets_new_time(srv):

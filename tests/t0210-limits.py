@@ -34,6 +34,16 @@ def test_max_following_within_one_batch(srv):
     expect_eq(sorted(srv.list_ids(a, FOLLOWING)), [b, c, d], "a's following")
 
 
+def test_limit_with_duplicates_in_a_batch(srv):
+    a, b, c, x, y = srv.import_accounts(["ld_a", "ld_b", "ld_c", "ld_x", "ld_y"])
+    srv.must_add(a, [b, c])
+    # x is processed once (taking the last place); y is over the limit; the repeats echo them
+    r = srv.follow_add(a, [x, y, x, y, b])
+    expect_results(r, "ResultItem", [(x, 0), (y, 32100), (x, 0), (y, 32100), (b, 0)])
+    expect_eq(srv.counts(a), (0, 3, 0), "a")
+    expect_eq(srv.counts(x), (1, 0, 0), "x")
+
+
 def test_max_followers_32101(srv):
     t, x, y, z = srv.import_accounts(["lr_t", "lr_x", "lr_y", "lr_z"])
     srv.must_add(x, [t])

@@ -7,8 +7,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
 
-MALFORMED = ["", "x" * 33, "\u00e9" * 17, "a\x01b", "a\x00b", "bad\udcffutf8"]
-NOT_STRINGS = [5, None, {}, [], True, {"To_Account": "x"}]
+MALFORMED = ["", "x" * 33, "\u00e9" * 17, "a\x01b", "bad\udcffutf8"]
+NUL_ID = "a\x00b"
+NOT_STRINGS = [5, {}, [], True, {"To_Account": "x"}]  # null: see test_null_ids_are_60015
 
 
 def setup_graph(srv, p):
@@ -43,16 +44,20 @@ def test_check_types(srv):
 
 def test_check_malformed_and_duplicate_targets(srv):
     u, f, g, m, n = setup_graph(srv, "cm_")
+    fl = Failures()
     for bad in MALFORMED:
-        r = srv.follow_check(u, [bad, m])
-        expect_results(r, "ResultItem", [(bad, 30001, {"FollowType": 0}), (m, 0, {"FollowType": 3})],
-                       keys=CHECK_KEYS)
-    r = srv.follow_check(u, [m, m, f, u, u, "cm_ghost", "cm_ghost"])
-    expect_results(r, "ResultItem", [
-        (m, 0, {"FollowType": 3}), (m, 0, {"FollowType": 3}), (f, 0, {"FollowType": 2}),
-        (u, 0, {"FollowType": 0}), (u, 0, {"FollowType": 0}),
-        ("cm_ghost", 30003, {"FollowType": 0}), ("cm_ghost", 30003, {"FollowType": 0}),
-    ], keys=CHECK_KEYS)
+        with fl:
+            r = srv.follow_check(u, [bad, m])
+            expect_results(r, "ResultItem", [(bad, 30001, {"FollowType": 0}),
+                                             (m, 0, {"FollowType": 3})], keys=CHECK_KEYS)
+    with fl:
+        r = srv.follow_check(u, [m, m, f, u, u, "cm_ghost", "cm_ghost"])
+        expect_results(r, "ResultItem", [
+            (m, 0, {"FollowType": 3}), (m, 0, {"FollowType": 3}), (f, 0, {"FollowType": 2}),
+            (u, 0, {"FollowType": 0}), (u, 0, {"FollowType": 0}),
+            ("cm_ghost", 30003, {"FollowType": 0}), ("cm_ghost", 30003, {"FollowType": 0}),
+        ], keys=CHECK_KEYS)
+    fl.done()
 
 
 def test_check_batch_limit_100(srv):
@@ -92,12 +97,16 @@ def test_get_info_malformed_and_duplicates(srv):
     u, f, g, m, n = setup_graph(srv, "gm_")
     z = {"FollowerCount": 0, "FollowingCount": 0, "MutualFollowingCount": 0}
     cu = {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}
+    fl = Failures()
     for bad in MALFORMED:
-        r = srv.follow_get_info(u, [bad, u])
-        expect_results(r, "FollowInfo", [(bad, 30001, z), (u, 0, cu)], keys=INFO_KEYS)
-    r = srv.follow_get_info(u, [u, u, "gm_ghost", "gm_ghost"])
-    expect_results(r, "FollowInfo", [(u, 0, cu), (u, 0, cu), ("gm_ghost", 30003, z),
-                                     ("gm_ghost", 30003, z)], keys=INFO_KEYS)
+        with fl:
+            r = srv.follow_get_info(u, [bad, u])
+            expect_results(r, "FollowInfo", [(bad, 30001, z), (u, 0, cu)], keys=INFO_KEYS)
+    with fl:
+        r = srv.follow_get_info(u, [u, u, "gm_ghost", "gm_ghost"])
+        expect_results(r, "FollowInfo", [(u, 0, cu), (u, 0, cu), ("gm_ghost", 30003, z),
+                                         ("gm_ghost", 30003, z)], keys=INFO_KEYS)
+    fl.done()
 
 
 def test_get_info_batch_limit_20(srv):
@@ -123,7 +132,7 @@ def request_wide_rows(a, b):
         ({"From_Account": a, "To_Account": None}, 30001, "To_Account"),
         ({"From_Account": "rq_ghost", "To_Account": [b]}, 30003, None),
     ]
-    for bad in MALFORMED:
+    for bad in MALFORMED + [NUL_ID]:
         rows.append(({"From_Account": bad, "To_Account": [b]}, 30001, "From_Account"))
     for v in NOT_STRINGS:
         rows.append(({"From_Account": v, "To_Account": [b]}, 60015, None))
@@ -133,14 +142,37 @@ def request_wide_rows(a, b):
 
 def test_check_request_wide_errors(srv):
     a, b = srv.import_accounts(["cw_a", "cw_b"])
-    for body, code, field in request_wide_rows(a, b):
-        expect_fail(srv.call("follow/follow_check", body), code, field)
+    expect_fail_rows(srv, "follow/follow_check", request_wide_rows(a, b))
 
 
 def test_get_info_request_wide_errors(srv):
     a, b = srv.import_accounts(["iw_a", "iw_b"])
-    for body, code, field in request_wide_rows(a, b):
-        expect_fail(srv.call("follow/follow_get_info", body), code, field)
+    expect_fail_rows(srv, "follow/follow_get_info", request_wide_rows(a, b))
+
+
+def test_nul_in_target_is_30001_and_echoed(srv):
+    u, f, g, m, n = setup_graph(srv, "nu_")
+    z = {"FollowerCount": 0, "FollowingCount": 0, "MutualFollowingCount": 0}
+    fl = Failures()
+    with fl:
+        r = srv.follow_check(u, [NUL_ID, m])
+        expect_results(r, "ResultItem", [(NUL_ID, 30001, {"FollowType": 0}),
+                                         (m, 0, {"FollowType": 3})], keys=CHECK_KEYS)
+    with fl:
+        r = srv.follow_get_info(u, [NUL_ID, n])
+        expect_results(r, "FollowInfo", [(NUL_ID, 30001, z), (n, 0, z)], keys=INFO_KEYS)
+    fl.done()
+
+
+def test_null_ids_are_60015(srv):
+    # The brief: a UserID that is null is "not a JSON string" -> 60015 request-wide
+    # (README.md says null counts as absent -> 30001: the two disagree).
+    a, b = srv.import_accounts(["nl_a", "nl_b"])
+    for p in ("follow/follow_check", "follow/follow_get_info"):
+        expect_fail_rows(srv, p, [
+            ({"From_Account": None, "To_Account": [b]}, 60015),
+            ({"From_Account": a, "To_Account": [b, None]}, 60015),
+        ])
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def test_default_wantnum_and_cap(srv):
     expect_get_page(r2, 100)
     expect_eq(r2["FollowItem"], r["FollowItem"], r2, "no StartCursor = first page")
     # more than 1000 is served as 1000
-    for want in (1001, 5000, 2147483647):
+    for want in (1001, 5000, 2147483647, 2 ** 40):
         r = srv.follow_get(w, FOLLOWING, "", want)
         expect_get_page(r, 1000)
         expect_eq(len(r["FollowItem"]), 1000, r, "WantNum %d served as 1000" % want)
@@ -121,10 +121,13 @@ def test_equal_times_in_byte_order(srv):
     others = [n for n in names if n != a]
     srv.import_accounts(names)
     srv.must_add(a, others)  # one batch: one FollowTime
-    items = srv.get_all(a, FOLLOWING, 3)
-    expect_eq([it["To_Account"] for it in items], sorted(others, key=idkey),
-              "one batch (equal FollowTime) comes in ascending byte order")
-    expect_eq(len({it["FollowTime"] for it in items}), 1, "one FollowTime for one batch")
+    items = srv.get_all(a, FOLLOWING, 3)  # checks the order, page by page
+    keys = [(-it["FollowTime"], idkey(it["To_Account"])) for it in items]
+    expect_eq(keys, sorted(keys), "order across pages")
+    expect_eq(sorted(it["To_Account"] for it in items), sorted(others), "the followed accounts")
+    if len({it["FollowTime"] for it in items}) == 1:  # the usual case: one batch, one second
+        expect_eq([it["To_Account"] for it in items], sorted(others, key=idkey),
+                  "equal FollowTimes come in ascending byte order")
 
 
 def test_mutual_list_and_time(srv):
@@ -154,14 +157,83 @@ def test_mutual_list_and_time(srv):
     expect_eq(srv.list_ids(b, MUTUAL), [], "b's mutual after b unfollowed")
 
 
+def test_cursor_after_its_anchor_changes(srv):
+    """The entry a cursor continues after is removed (or moves to the front) before the next page:
+    the walk neither repeats nor skips the other entries."""
+    target = "an_target"
+    fans = ["an_f%02d" % i for i in range(20)]
+    make_fans(srv, target, fans)
+    full = srv.list_ids(target, FANS)
+    r = srv.follow_get(target, FANS, "", 5)
+    expect_get_page(r, 5)
+    page1 = [it["To_Account"] for it in r["FollowItem"]]
+    expect_eq(page1, full[:5], r, "first page")
+    anchor = page1[-1]
+    srv.must_delete(anchor, [target])
+    r2 = srv.follow_get(target, FANS, r["NextCursor"], 5)
+    expect_get_page(r2, 5)
+    expect_eq([it["To_Account"] for it in r2["FollowItem"]], full[5:10], r2,
+              "page after a cursor whose entry was removed")
+    anchor2 = full[9]
+    srv.must_delete(anchor2, [target])
+    srv.must_add(anchor2, [target])  # back, now the newest fan
+    r3 = srv.follow_get(target, FANS, r2["NextCursor"], 5)
+    expect_get_page(r3, 5)
+    expect_eq([it["To_Account"] for it in r3["FollowItem"]], full[10:15], r3,
+              "page after a cursor whose entry moved to the front")
+    rest = srv.follow_get(target, FANS, r3["NextCursor"], 100)
+    expect_get_page(rest, 100)
+    expect_eq([it["To_Account"] for it in rest["FollowItem"]], full[15:], rest, "the rest")
+    expect_eq(rest["NextCursor"], "", rest, "end")
+
+
+def test_mutual_list_order_and_paging(srv):
+    m = "mo_m"
+    xs = ["mo_x%02d" % i for i in range(30)]
+    srv.import_accounts([m] + xs)
+    for i in range(0, 30, 20):
+        srv.must_add(m, xs[i:i + 20])  # m follows everybody first
+    time.sleep(1.1)
+    odd, even = xs[1::2], xs[0::2]
+    for x in odd:
+        srv.must_add(x, [m])  # odd ones follow back: mutual from now
+    time.sleep(1.1)
+    for x in even:
+        srv.must_add(x, [m])  # even ones later
+    mutual = srv.get_all(m, MUTUAL, 4)
+    times_odd = {it["FollowTime"] for it in mutual if it["To_Account"] in odd}
+    times_even = {it["FollowTime"] for it in mutual if it["To_Account"] in even}
+    check(max(times_odd) < min(times_even), mutual, "the later pairs are the newer mutuals")
+    fans = {it["To_Account"]: it["FollowTime"] for it in srv.get_all(m, FANS)}
+    for it in mutual:
+        expect_eq(it["FollowTime"], fans[it["To_Account"]], "mutual time = the follow back")
+    if len(times_odd) == 1 and len(times_even) == 1:
+        expect_eq([it["To_Account"] for it in mutual], sorted(even) + sorted(odd),
+                  "mutual list order")
+    expect_eq(srv.counts(m), (30, 30, 30), "m's counts")
+    # a pair that ends and starts again is the newest mutual
+    srv.must_delete(m, [odd[0]])
+    expect_eq(len(srv.get_all(m, MUTUAL, 7)), 29, "29 mutuals")
+    time.sleep(1.1)
+    srv.must_add(m, [odd[0]])
+    mutual2 = srv.get_all(m, MUTUAL, 7)
+    expect_eq(mutual2[0]["To_Account"], odd[0], "the renewed pair comes first")
+    check(mutual2[0]["FollowTime"] > max(times_even), mutual2, "with the time it became mutual again")
+    expect_eq(len(mutual2), 30, "30 mutuals")
+
+
 def test_walk_while_others_change_the_list(srv):
     target = "wk_target"
     stable = ["wk_s%03d" % i for i in range(120)]
-    others = ["wk_o%02d" % i for i in range(30)]
-    make_fans(srv, target, stable)
-    srv.import_accounts(others)
-    for o in others[::2]:
-        srv.must_add(o, [target])  # some churners are fans when the walk starts
+    # churners' names sort right after every 4th stable fan, so when they follow in the same
+    # second as the stable fans they sit between them in the list
+    others = ["wk_s%03d_c" % (i * 4) for i in range(30)]
+    srv.import_accounts([target] + stable + others)
+    for i, s in enumerate(stable):
+        srv.must_add(s, [target])
+        if i % 8 == 0:  # every other churner is a fan when the walk starts, among the stable ones
+            srv.must_add(others[i // 4], [target])
+    sync_rng = random.Random(11)
     stop = threading.Event()
     errors = []
     churn_count = [0]
@@ -184,7 +256,7 @@ def test_walk_while_others_change_the_list(srv):
     th = threading.Thread(target=churn)
     th.start()
     try:
-        for want in (7, 3, 7, 11):
+        for want in (7, 3, 7, 11, 1, 7, 5, 2):
             cursor = ""
             walked = []
             pages = 0
@@ -193,6 +265,12 @@ def test_walk_while_others_change_the_list(srv):
                 expect_get_page(r, want)
                 walked.extend(r["FollowItem"])
                 cursor = r["NextCursor"]
+                # and between every two pages, one more change for sure: a churner unfollows
+                # (unfollowing one that does not follow is fine) and follows again
+                o = sync_rng.choice(others)
+                srv.must_delete(o, [target])
+                if sync_rng.random() < 0.5:
+                    srv.must_add(o, [target])
                 pages += 1
                 check(pages < 10000, r, "walk does not end")
                 if cursor == "":
@@ -215,6 +293,22 @@ def test_walk_while_others_change_the_list(srv):
     check(churn_count[0] > 20, {"churn": churn_count[0]}, "the churn thread made changes")
 
 
+def test_cursor_of_another_list_is_30001(srv):
+    # README decision: a cursor made for another FollowType -> 30001
+    a, b, c = srv.import_accounts(["cx_a", "cx_b", "cx_c"])
+    srv.must_add(b, [a])
+    srv.must_add(c, [a])
+    srv.must_add(a, [b, c])
+    r = srv.follow_get(a, FANS, "", 1)
+    expect_get_page(r, 1)
+    cur = r["NextCursor"]
+    check(cur != "", r, "a cursor")
+    expect_fail(srv.follow_get(a, FOLLOWING, cur, 1), 30001, "StartCursor")
+    expect_fail(srv.follow_get(a, MUTUAL, cur, 1), 30001, "StartCursor")
+    r = srv.follow_get(a, FANS, cur, 1)
+    expect_get_page(r, 1)
+
+
 def test_get_request_wide_errors(srv):
     a, b = srv.import_accounts(["ge_a", "ge_b"])
     srv.must_add(a, [b])
@@ -235,19 +329,24 @@ def test_get_request_wide_errors(srv):
     ]
     for v in (0, 4, -1, "1", 1.5, None, [1], {}):
         rows.append((body(FollowType=v), 30001, "FollowType"))
-    for v in (0, -1, -100, 1.5, "10", [10], {}):
+    for v in (0, -1, -100, -2 ** 40, 1.5, "10", [10], {}):
         rows.append((body(WantNum=v), 30001, "WantNum"))
     for v in ("zzz", "!!", "\u00e9", 5, [], {}):
         rows.append((body(StartCursor=v), 30001, "StartCursor"))
     for bad in ("", "x" * 33, "a\x01b", "a\x00b", "bad\udcffutf8"):
         rows.append((body(From_Account=bad), 30001, "From_Account"))
-    for v in (5, None, {}, [], True):
+    for v in (5, {}, [], True):  # null: see test_null_from_account_is_60015
         rows.append((body(From_Account=v), 60015, None))
-    for b, code, field in rows:
-        expect_fail(srv.call("follow/follow_get", b), code, field)
+    expect_fail_rows(srv, "follow/follow_get", rows)
     # the same body with valid fields is fine
     r = srv.call("follow/follow_get", body())
     expect_get_page(r, 10)
+
+
+def test_null_from_account_is_60015(srv):
+    # The brief: a UserID that is null is "not a JSON string" -> 60015 request-wide
+    # (README.md says null counts as absent -> 30001: the two disagree).
+    expect_fail(srv.call("follow/follow_get", {"From_Account": None, "FollowType": 1}), 60015)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from harness import *  # noqa: E402,F401,F403
 
 SVC = "im_open_login_svc/"
 MALFORMED = ["", "x" * 33, "\u00e9" * 17, "a\x01b", "bad\udcffutf8"]
-NOT_STRINGS = [5, None, {}, [], True]
+NOT_STRINGS = [5, {}, [], True]  # null: see test_null_userid_is_60015
 CHECK_ITEM_KEYS = ["UserID", "ResultCode", "ResultInfo", "AccountStatus"]
 DELETE_ITEM_KEYS = ["UserID", "ResultCode", "ResultInfo"]
 
@@ -53,6 +53,9 @@ def test_account_import_errors(srv):
     rows = [
         ({}, 70402, ("UserID", "Identifier")),
         ({"Nick": "n"}, 70402, ("UserID", "Identifier")),
+        # README decision: Nick / FaceUrl must be strings when present
+        ({"UserID": "ai_bad", "Nick": 5}, 70402, "Nick"),
+        ({"UserID": "ai_bad", "FaceUrl": ["x"]}, 70402, "FaceUrl"),
     ]
     for bad in MALFORMED:
         rows.append(({"UserID": bad}, 70402, None))
@@ -60,9 +63,8 @@ def test_account_import_errors(srv):
     for v in NOT_STRINGS:
         rows.append(({"UserID": v}, 60015, None))
         rows.append(({"Identifier": v}, 60015, None))
-    for body, code, field in rows:
-        expect_fail(srv.call(SVC + "account_import", body), code, field)
-    expect_status(srv, {"x" * 31 + "y": "NotImported"})
+    expect_fail_rows(srv, SVC + "account_import", rows)
+    expect_status(srv, {"x" * 31 + "y": "NotImported", "ai_bad": "NotImported"})
 
 
 def test_multiaccount_import(srv):
@@ -117,8 +119,7 @@ def test_multiaccount_import_limits_and_errors(srv):
     for v in NOT_STRINGS:
         rows.append(({"AccountList": [{"UserID": "ml_y"}, {"UserID": v}]}, 60015))
         rows.append(({"Accounts": ["ml_y", v]}, 60015))
-    for body, code in rows:
-        expect_fail(srv.call(SVC + "multiaccount_import", body), code)
+    expect_fail_rows(srv, SVC + "multiaccount_import", rows)
     expect_status(srv, {"ml_x": "NotImported", "ml_y": "NotImported"})
 
 
@@ -164,8 +165,7 @@ def test_account_check_limits_and_errors(srv):
     ]
     for v in NOT_STRINGS:
         rows.append(({"CheckItem": [{"UserID": "cl_000"}, {"UserID": v}]}, 60015))
-    for body, code in rows:
-        expect_fail(srv.call(SVC + "account_check", body), code)
+    expect_fail_rows(srv, SVC + "account_check", rows)
 
 
 def test_account_delete(srv):
@@ -205,8 +205,7 @@ def test_account_delete_limits_and_errors(srv):
     ]
     for v in NOT_STRINGS:
         rows.append(({"DeleteItem": [{"UserID": "dl_000"}, {"UserID": v}]}, 60015))
-    for body, code in rows:
-        expect_fail(srv.call(SVC + "account_delete", body), code)
+    expect_fail_rows(srv, SVC + "account_delete", rows)
 
 
 def test_delete_removes_edges_and_fixes_counts(srv):
@@ -286,6 +285,21 @@ def test_non_admin_gets_60010(srv):
                       ("account_delete", {"DeleteItem": [{"UserID": "na_1"}]})):
         expect_fail(srv.call(SVC + cmd, body, query_overrides={"identifier": "na_user"}), 60010)
     expect_status(srv, {"na_1": "NotImported"})
+
+
+def test_null_userid_is_60015(srv):
+    # The brief: a UserID that is null is "not a JSON string" -> 60015
+    # (README.md says null counts as absent -> 70402: the two disagree).
+    fl = Failures()
+    for cmd, body in (("account_import", {"UserID": None}),
+                      ("account_import", {"Identifier": None}),
+                      ("multiaccount_import", {"AccountList": [{"UserID": "nl_1"}, {"UserID": None}]}),
+                      ("multiaccount_import", {"Accounts": ["nl_1", None]}),
+                      ("account_check", {"CheckItem": [{"UserID": "nl_1"}, {"UserID": None}]}),
+                      ("account_delete", {"DeleteItem": [{"UserID": "nl_1"}, {"UserID": None}]})):
+        with fl:
+            expect_fail(srv.call(SVC + cmd, body), 60015)
+    fl.done()
 
 
 if __name__ == "__main__":

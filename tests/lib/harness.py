@@ -254,6 +254,24 @@ class Server:
         self.proc = None
         self.stdio.close()
 
+    def kill(self):
+        """Simulates a crash: SIGKILL to lighttpd and its FastCGI processes, then cleans up."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(10)
+        self.stop()
+
+    def restart(self, crash=False):
+        """Stops (or kills) the server and starts it again on the same run directory and data."""
+        if crash:
+            self.kill()
+        else:
+            self.stop()
+        self.start()
+
     def log_tail(self, lines=40):
         out = []
         for p in (self.log_path(), os.path.join(self.rundir or "", "lighttpd.out")):
@@ -383,9 +401,10 @@ class Server:
         r.update(parsed)
         return r
 
-    def raw_request(self, data, timeout=20):
+    def raw_request(self, data, timeout=20, expect_status=200):
         """Sends raw bytes on a new connection (from a separate thread, so a server that answers
-        before reading everything is fine) and returns (Resp or None, error)."""
+        before reading everything is fine) and returns the parsed response (a Resp). Asserts the
+        HTTP status (an int or a tuple of allowed ones) and, for 200, a JSON object body."""
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         send_err = []
 
@@ -415,6 +434,11 @@ class Server:
                 pass
             sock.close()
             t.join(timeout)
+        allowed = expect_status if isinstance(expect_status, tuple) else (expect_status,)
+        if r.status not in allowed:
+            fail(r, "HTTP status %s, expected %s" % (r.status, expect_status))
+        if r.status != 200:
+            return r
         try:
             parsed = json.loads(raw.decode("utf-8", "surrogateescape"))
         except Exception as e:  # noqa: BLE001
@@ -660,3 +684,42 @@ def run_tests(namespace_or_tests, **server_kwargs):
                                                  time.time() - t_start))
     sys.stdout.flush()
     sys.exit(1 if failed else 0)
+
+
+class Failures:
+    """Collects failures so one test can report every failing row, not only the first:
+
+        fl = Failures()
+        for ...:
+            with fl:
+                expect_fail(...)
+        fl.done()        # raises one TestFailure listing all of them
+    """
+
+    def __init__(self):
+        self.msgs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        if et is not None and issubclass(et, AssertionError):
+            self.msgs.append(str(ev))
+            return True
+        return False
+
+    def done(self):
+        if self.msgs:
+            raise TestFailure("%d failing rows:\n%s" % (len(self.msgs), "\n".join(
+                "[%d] %s" % (i + 1, m) for i, m in enumerate(self.msgs))))
+
+
+def expect_fail_rows(srv, path, rows, query_overrides=None):
+    """rows: (body, code, field-or-None); each is one request expected to fail request-wide."""
+    fl = Failures()
+    for row in rows:
+        body, code = row[0], row[1]
+        field = row[2] if len(row) > 2 else None
+        with fl:
+            expect_fail(srv.call(path, body, query_overrides=query_overrides), code, field)
+    fl.done()

@@ -288,6 +288,7 @@ static size_t walk_at(const char *file, int line, struct store *s, const char *w
 		st = store_list_page(s, who, kind, have_after ? &after : NULL, want, &p);
 		if (!CHECK_EQ_INT_AT(st, STORE_OK)) {
 			fprintf(stderr, "  walking %s of \"%s\"\n", kind_name(kind), who);
+			store_page_free(&p);
 			return n;
 		}
 		pages++;
@@ -1028,6 +1029,17 @@ static void test_list_order(void)
 			same_list_at(__FILE__, __LINE__, "fans of U, odd page sizes", got, n, exp, ne);
 		}
 	}
+	/* the list of an unknown account: nothing (the status may say so) */
+	{
+		struct store_page p;
+		enum store_status st;
+		memset(&p, 0, sizeof p);
+		st = store_list_page(s, "nobody", STORE_FANS, NULL, 10, &p);
+		CHECK(st == STORE_OK || st == STORE_NO_ACCOUNT);
+		if (st == STORE_OK)
+			CHECK_EQ_INT(p.n, 0);
+		store_page_free(&p);
+	}
 	/* an empty list */
 	{
 		struct store_page p;
@@ -1059,8 +1071,10 @@ static int page_vs_model_at(const char *file, int line, struct store *s, const s
 		if (!after || item_cmp(after, &cur[i]) < 0)
 			exp[ne++] = cur[i];
 	memset(&p, 0, sizeof p);
-	if (!CHECK_EQ_INT_AT(store_list_page(s, m->ids[u], STORE_FANS, after, want, &p), STORE_OK))
+	if (!CHECK_EQ_INT_AT(store_list_page(s, m->ids[u], STORE_FANS, after, want, &p), STORE_OK)) {
+		store_page_free(&p);
 		return 0;
+	}
 	same_list_at(file, line, "page after a position matches the model", p.items, p.n, exp,
 		     ne < want ? ne : want);
 	CHECK_EQ_INT_AT(p.more, ne > want);
@@ -1285,6 +1299,8 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 				const struct limits *lim)
 {
 	int op, k, fails0 = g_fail;
+	long st_new = 0, st_del = 0, st_same = 0, st_missing = 0, st_noacct = 0, st_acdel = 0,
+	     st_pairs = 0, st_lim[6] = {0};
 
 	g_rng = seed * 0x9E3779B97F4A7C15ull + 1;
 	for (op = 0; op < ops; op++) {
@@ -1296,7 +1312,7 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 		enum store_status st;
 
 		set_ctx("seed %llu op %d", (unsigned long long)seed, op);
-		if (r < 4) { /* account delete */
+		if (r < 2) { /* account delete */
 			int e = -1;
 			if (g_trace)
 				printf("op %d: account_delete %s\n", op, m->ids[from]);
@@ -1306,8 +1322,11 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 			else
 				CHECK(st == STORE_OK || st == STORE_NO_ACCOUNT);
 			CHECK_EQ_INT(e, m->present[from]);
+			st_acdel += m->present[from];
 			model_drop(m, from);
-		} else if (r < 10) { /* import */
+		} else if (r < 8) { /* import, mostly of an absent account */
+			for (k = 0; k < 3 && m->present[from]; k++)
+				from = (int)rnd((uint32_t)m->n);
 			if (g_trace)
 				printf("op %d: import %s\n", op, m->ids[from]);
 			IMPORT(s, m->ids[from]);
@@ -1344,6 +1363,7 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 				 : store_follow_delete(s, m->ids[from], t, (size_t)nt);
 			if (!m->present[from]) {
 				CHECK_EQ_INT(st, STORE_NO_ACCOUNT);
+				st_noacct++;
 				goto next;
 			}
 			if (!CHECK_EQ_INT(st, STORE_OK))
@@ -1362,13 +1382,17 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 					else
 						CHECK_EQ_INT(t[i].result, STORE_TARGET_MISSING);
 					CHECK_EQ_INT(t[i].changed, 0);
+					st_missing++;
 				} else if (!add) {
 					CHECK_EQ_INT(t[i].result, STORE_DONE);
 					CHECK_EQ_INT(t[i].changed, m->f[from][j]);
+					st_del += m->f[from][j];
+					st_same += !m->f[from][j];
 					m->f[from][j] = 0;
 				} else if (m->f[from][j]) {
 					CHECK_EQ_INT(t[i].result, STORE_DONE);
 					CHECK_EQ_INT(t[i].changed, 0);
+					st_same++;
 				} else {
 					/* which limits this follow would break */
 					struct store_counts cf, ct;
@@ -1398,9 +1422,13 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 								m->ids[from], m->ids[j], res,
 								bad[2], bad[3], bad[4], bad[5]);
 						CHECK_EQ_INT(t[i].changed, 0);
+						if (res >= 2 && res < 6)
+							st_lim[res]++;
 					} else {
 						CHECK_EQ_INT(t[i].result, STORE_DONE);
 						CHECK_EQ_INT(t[i].changed, 1);
+						st_new++;
+						st_pairs += m->f[j][from];
 						m->f[from][j] = 1;
 						m->t[from][j] = now;
 					}
@@ -1420,6 +1448,11 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 				break;
 		}
 	}
+	printf("  seed %llu: %d ops; new edges %ld (mutual pairs made %ld), unfollows %ld, "
+	       "unchanged %ld, missing targets %ld, unknown from %ld, accounts deleted %ld; "
+	       "limits following %ld followers %ld mutual-from %ld mutual-to %ld\n",
+	       (unsigned long long)seed, op, st_new, st_pairs, st_del, st_same, st_missing,
+	       st_noacct, st_acdel, st_lim[2], st_lim[3], st_lim[4], st_lim[5]);
 	set_ctx("seed %llu end", (unsigned long long)seed);
 	if (g_fail == fails0) {
 		VERIFY_MODEL(s, m, 1000);
@@ -1475,11 +1508,10 @@ static void test_random_and_reopen(uint64_t seed)
 	store_close(s);
 }
 
-static void test_random_limits(uint64_t seed)
+static void test_random_limits(uint64_t seed, struct limits lim)
 {
 	const char *d = tmpdir_new();
 	static struct model m;
-	struct limits lim = {5, 4, 2};
 	struct store *s = OPEN(d, STORE_NOSYNC, lim.following, lim.followers, lim.mutual);
 
 	if (!s)
@@ -1549,6 +1581,7 @@ static void test_processes(void)
 		pids[p] = fork();
 		if (pids[p] == 0) {
 			int bad = 0;
+			g_fail = 0; /* count only this child's failures */
 			alarm(120);
 			s = OPEN(d, STORE_NOSYNC, 0, 0, 0);
 			if (!s)
@@ -1593,6 +1626,105 @@ static void test_processes(void)
 	store_close(s);
 }
 
+/* A writer killed with SIGKILL in the middle of its work: the next open recovers, and the store
+ * is consistent: counters, fans and mutual lists, and follow_check all agree with the
+ * following lists (whatever the last committed transaction was). */
+static void test_crash_recovery(void)
+{
+	const char *d = tmpdir_new();
+	static struct model m;
+	struct store *s = OPEN(d, STORE_NOSYNC, 0, 0, 0);
+	struct store_item items[MMAX + 1];
+	int round, u, j, status;
+	size_t n, i;
+
+	if (!s)
+		return;
+	model_init(&m);
+	import_model(s, &m);
+	store_close(s);
+	for (round = 0; round < 3; round++) {
+		pid_t pid;
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			uint32_t now = 1;
+			alarm(60);
+			g_rng = 77 + (uint64_t)round;
+			s = OPEN(d, STORE_NOSYNC, 0, 0, 0);
+			if (!s)
+				_exit(3);
+			for (;;) { /* until killed */
+				struct store_target t[4];
+				int from = (int)rnd((uint32_t)m.n), nt = 0, e;
+				uint32_t r = rnd(100);
+				memset(t, 0, sizeof t);
+				if (r < 3) {
+					store_account_delete(s, m.ids[from], &e);
+					continue;
+				}
+				if (r < 8) {
+					IMPORT(s, m.ids[from]);
+					continue;
+				}
+				while (nt < 4) {
+					int k = (int)rnd((uint32_t)m.n), dup = 0;
+					for (i = 0; i < (size_t)nt; i++)
+						dup |= strcmp(t[i].id, m.ids[k]) == 0;
+					if (k != from && !dup)
+						t[nt++].id = m.ids[k];
+				}
+				if (r < 60)
+					store_follow_add(s, m.ids[from], t, 4, now++);
+				else
+					store_follow_delete(s, m.ids[from], t, 4);
+			}
+		}
+		if (!CHECK(pid > 0))
+			return;
+		usleep(150000 + 100000 * (useconds_t)round);
+		kill(pid, SIGKILL);
+		CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+		set_ctx("crash round %d", round);
+		s = OPEN(d, STORE_NOSYNC, 0, 0, 0);
+		if (!s)
+			return;
+		/* the model is what the following lists say */
+		memset(m.f, 0, sizeof m.f);
+		for (u = 0; u < m.n; u++) {
+			m.present[u] = EXISTS(s, m.ids[u]);
+			if (!m.present[u])
+				continue;
+			n = WALK(s, m.ids[u], STORE_FOLLOWING, 1000, items, MMAX + 1);
+			for (i = 0; i < n; i++) {
+				for (j = 0; j < m.n && strcmp(m.ids[j], items[i].id) != 0; j++)
+					;
+				if (!CHECK(j < m.n && j != u))
+					continue;
+				m.f[u][j] = 1;
+				m.t[u][j] = items[i].time;
+			}
+		}
+		for (u = 0; u < m.n; u++)
+			for (j = 0; j < m.n; j++)
+				if (m.f[u][j] && !CHECK(m.present[j]))
+					fprintf(stderr, "  \"%s\" follows the missing \"%s\"\n",
+						m.ids[u], m.ids[j]);
+		VERIFY_MODEL(s, &m, 3);
+		g_ctx[0] = '\0';
+		{
+			long edges = 0;
+			for (u = 0; u < m.n; u++)
+				for (j = 0; j < m.n; j++)
+					edges += m.f[u][j];
+			printf("  crash round %d: %ld edges after recovery\n", round, edges);
+		}
+		store_close(s);
+	}
+}
+
 static void run(const char *name, void (*fn)(void))
 {
 	int f0 = g_fail, c0 = g_checks;
@@ -1610,8 +1742,10 @@ static void random_default(void)
 
 static void random_limits(void)
 {
-	test_random_limits(3);
-	test_random_limits(4);
+	struct limits a = {5, 4, 2}, b = {3, 6, 1}, c = {0, 0, 1};
+	test_random_limits(3, a);
+	test_random_limits(4, b);
+	test_random_limits(5, c);
 }
 
 int main(void)
@@ -1633,6 +1767,7 @@ int main(void)
 	run("random with limits", random_limits);
 	run("reopen (sync)", test_reopen_sync);
 	run("processes", test_processes);
+	run("crash recovery", test_crash_recovery);
 
 	for (i = 0; i < g_ndirs; i++)
 		rm_rf(g_dirs[i]);

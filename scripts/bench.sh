@@ -1,0 +1,41 @@
+#!/bin/bash
+# make bench: requests/s of follow_check and follow_add under wrk beside a FastCGI responder that
+# parses nothing, all served by one lighttpd in one run, and each one's ratio to that baseline.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+dur=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNS:-16}
+procs=${BENCH_PROCS:-2}
+accounts=1000
+tmp=$(mktemp -d /tmp/follow-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() { [ -n "${pid:-}" ] && kill -TERM -- -"$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+sed -e "s|^data_dir = .*|data_dir = $tmp/data|" "$root/conf/follow.conf" > "$tmp/follow.conf"
+"$root/scripts/lighttpd-conf.sh" "$root" "$tmp" "$port" "$tmp/follow.conf" "$procs" > "$tmp/lighttpd.conf"
+setsid lighttpd -D -f "$tmp/lighttpd.conf" & pid=$!
+base="http://127.0.0.1:$port"
+q="sdkappid=1400000000&identifier=administrator&usersig=bench&random=1&contenttype=json"
+for _ in $(seq 50); do curl -s -o /dev/null "$base/null/" && break; sleep 0.1; done
+
+for ((i = 0; i < accounts; i += 100)); do
+	list=$(seq -s, -f '"b%.0f"' "$i" $((i + 99)))
+	curl -sf -o /dev/null "$base/v4/im_open_login_svc/multiaccount_import?$q" -d "{\"Accounts\":[$list]}"
+done
+curl -sf -o /dev/null "$base/v4/follow/follow_add?$q" -d '{"From_Account":"b1","FollowItem":[{"To_Account":"b2"}]}'
+
+run() { # name, path, extra env: prints requests/s
+	env "${@:3}" wrk -t2 -c"$conns" -d"${dur}s" -s "$root/scripts/bench/post.lua" "$base$2" \
+		| awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non-2xx:", $0 > "/dev/stderr"}'
+}
+null=$(run null "/null/" BODY='{}')
+check=$(run check "/v4/follow/follow_check?$q" BODY='{"From_Account":"b1","To_Account":["b2","b3"]}')
+add=$(run add "/v4/follow/follow_add?$q" ADD_ACCOUNTS=$accounts)
+info=$(curl -s "$base/v4/follow/follow_check?$q" -d '{"From_Account":"b1","To_Account":["b2","b3"]}')
+case "$info" in *'"FollowType":2'*) ;; *) echo "bench: follow_check answered wrongly: $info" >&2; exit 1;; esac
+
+printf '%-34s %12s %8s\n' "endpoint ($procs FastCGI procs, $conns conns, ${dur}s)" "requests/s" "ratio"
+printf '%-34s %12.0f %8s\n' "trivial FastCGI responder" "$null" "1.00"
+printf '%-34s %12.0f %8.2f\n' "follow_check (2 targets)" "$check" "$(awk "BEGIN{print $check / $null}")"
+printf '%-34s %12.0f %8.2f\n' "follow_add (1 target, random)" "$add" "$(awk "BEGIN{print $add / $null}")"
