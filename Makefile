@@ -14,18 +14,34 @@ OBJS = $(SRCS:src/%.c=build/%.o)
 LIB_OBJS = $(LIB_SRCS:src/%.c=build/%.o)
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/*_test.c))
 
-.PHONY: all deps run test unit bench clean
+# The sanitizer build: same sources, AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_OBJS = $(SRCS:src/%.c=build/san/%.o)
+SAN_LIB_OBJS = $(LIB_SRCS:src/%.c=build/san/%.o)
+SAN_UNIT_TESTS = $(patsubst tests/unit/%.c,build/san/tests/%,$(wildcard tests/unit/*_test.c))
+SAN_LOG = $(CURDIR)/build/sanitizer-reports
+
+.PHONY: all deps run test unit bench clean test-sanitizers
 
 all: cgi-bin/follow.fcgi cgi-bin/null.fcgi
 
 deps:
 	@./scripts/deps.sh
 
-build/%.o: src/%.c $(wildcard src/*.h) | build
+build/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-build:
-	mkdir -p build/tests
+build/san/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+build/san/follow.fcgi: $(SAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Isrc -o $@ $< $(SAN_LIB_OBJS) $(LDLIBS)
 
 cgi-bin/follow.fcgi: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -33,7 +49,8 @@ cgi-bin/follow.fcgi: $(OBJS)
 cgi-bin/null.fcgi: src/null_main.c
 	$(CC) $(CFLAGS) -o $@ $< -lfcgi
 
-build/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard src/*.h) | build
+build/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard src/*.h)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
 run: deps
@@ -46,6 +63,17 @@ unit: $(UNIT_TESTS)
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@./tests/run.sh
+	@$(MAKE) --no-print-directory test-sanitizers
+
+# The whole suite once more against the sanitizer build; any report fails the run.
+test-sanitizers: build/san/follow.fcgi $(SAN_UNIT_TESTS)
+	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	@for t in $(SAN_UNIT_TESTS); do echo "== $$t (sanitizers)"; \
+		ASAN_OPTIONS=log_path=$(SAN_LOG)/asan UBSAN_OPTIONS=log_path=$(SAN_LOG)/ubsan:print_stacktrace=1 \
+		$$t > /dev/null || exit 1; done
+	@FOLLOW_FCGI=$(CURDIR)/build/san/follow.fcgi SANITIZER_LOG=$(SAN_LOG) ./tests/run.sh
+	@if [ -n "$$(ls -A $(SAN_LOG))" ]; then echo "sanitizer reports:"; cat $(SAN_LOG)/*; exit 1; fi
+	@echo "sanitizers: no reports"
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -2,8 +2,16 @@
 # Prints a lighttpd config that serves /v4/ from follow.fcgi (and /null/ from the bench's trivial
 # responder), so `make run`, the tests and the benchmark all host the service the same way.
 # usage: lighttpd-conf.sh ROOT RUNDIR PORT CONF PROCS
+# Environment: FOLLOW_FCGI overrides the responder binary (the sanitizer build); SANITIZER_LOG
+# names a folder where its AddressSanitizer/UBSan reports are written.
 set -e
 root=$1 rundir=$2 port=$3 conf=$4 procs=${5:-2}
+fcgi=${FOLLOW_FCGI:-$root/cgi-bin/follow.fcgi}
+env="\"FOLLOW_CONF\" => \"$conf\""
+if [ -n "${SANITIZER_LOG:-}" ]; then
+	env="$env, \"ASAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/asan:detect_leaks=1\""
+	env="$env, \"UBSAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/ubsan:print_stacktrace=1\""
+fi
 mkdir -p "$rundir/www"
 cat <<CONF
 server.modules = ( "mod_fastcgi" )
@@ -19,8 +27,8 @@ server.stream-request-body = 2
 fastcgi.server = (
   "/v4/" => ((
     "socket" => "$rundir/follow.sock",
-    "bin-path" => "$root/cgi-bin/follow.fcgi",
-    "bin-environment" => ( "FOLLOW_CONF" => "$conf" ),
+    "bin-path" => "$fcgi",
+    "bin-environment" => ( $env ),
     "max-procs" => $procs,
     "check-local" => "disable"
   )),

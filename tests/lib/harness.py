@@ -35,7 +35,8 @@ import traceback
 import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-FCGI = os.path.join(ROOT, "cgi-bin", "follow.fcgi")
+# FOLLOW_FCGI (set by make test for the sanitizer build) replaces the responder binary.
+FCGI = os.environ.get("FOLLOW_FCGI") or os.path.join(ROOT, "cgi-bin", "follow.fcgi")
 LIGHTTPD_CONF_SH = os.path.join(ROOT, "scripts", "lighttpd-conf.sh")
 
 SDKAPPID = "1400000000"
