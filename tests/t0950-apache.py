@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""The same responder hosted by Apache 2.4 with mod_fcgid (scripts/apache-conf.sh): routing,
+the envelope, errors before the body, follows and paging work as under lighttpd."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import *  # noqa: E402,F401,F403
+
+APACHE_CONF_SH = os.path.join(ROOT, "scripts", "apache-conf.sh")
+
+
+class ApacheServer(Server):
+    def host_command(self):
+        out = subprocess.run([APACHE_CONF_SH, ROOT, self.rundir, str(self.port), self.conf_path()],
+                             check=True, stdout=subprocess.PIPE).stdout
+        conf = os.path.join(self.rundir, "apache.conf")
+        with open(conf, "wb") as f:
+            f.write(out)
+        return ["apache2", "-f", conf, "-DFOREGROUND"]
+
+
+def test_follow_round_trip(srv):
+    srv.import_accounts(["ap_a", "ap_b"])
+    expect_results(srv.follow_add("ap_a", ["ap_b", "ap_a", "ap_nobody"]), "ResultItem",
+                   [("ap_b", 0), ("ap_a", 30001), ("ap_nobody", 30003)])
+    expect_results(srv.follow_check("ap_b", ["ap_a"]), "ResultItem",
+                   [("ap_a", 0, {"FollowType": 1})], keys=CHECK_KEYS)
+
+
+def test_paging(srv):
+    fans = ["ap_f%03d" % i for i in range(25)]
+    srv.import_accounts(["ap_star"] + fans)
+    for f in fans:
+        expect_results(srv.follow_add(f, ["ap_star"]), "ResultItem", [("ap_star", 0)])
+    seen, cursor = [], ""
+    while True:
+        r = srv.follow_get("ap_star", FANS, cursor=cursor, want=10)
+        expect_get_page(r, want=10)
+        seen += [it["To_Account"] for it in r["FollowItem"]]
+        cursor = r["NextCursor"]
+        if not cursor:
+            break
+    expect_eq(sorted(seen), fans, r, "every fan exactly once")
+
+
+def test_errors_before_the_body(srv):
+    expect_fail(srv.call("follow/nope", {}), 60009)
+    expect_fail(srv.call("follow/follow_check", {}, method="GET"), 60008)
+    expect_fail(srv.call("follow/follow_check", b"x" * (1024 * 1024 + 1)), 60002)
+    expect_fail(srv.call("follow/follow_check", {}, query_overrides={"sdkappid": None}), 60012)
+    expect_fail(srv.call("follow/follow_check", b"{"), 60003)
+
+
+if __name__ == "__main__":
+    run_tests(globals(), server_class=ApacheServer)
