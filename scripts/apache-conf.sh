@@ -2,8 +2,10 @@
 # Prints a self-contained Apache 2.4 config that hosts follow.fcgi through mod_fcgid (Debian
 # apache2 + libapache2-mod-fcgid); the Apache test and the README's example use it.
 # usage: apache-conf.sh ROOT RUNDIR PORT CONF
+# Environment: FOLLOW_FCGI and SANITIZER_LOG as for lighttpd-conf.sh.
 set -e
 root=$1 rundir=$2 port=$3 conf=$4
+fcgi=${FOLLOW_FCGI:-$root/cgi-bin/follow.fcgi}
 mods=/usr/lib/apache2/modules
 mkdir -p "$rundir/www"
 cat <<CONF
@@ -26,9 +28,11 @@ FcgidProcessTableFile "$rundir/fcgid.shm"
 FcgidMaxRequestLen 1073741824
 FcgidMaxProcessesPerClass 4
 FcgidInitialEnv FOLLOW_CONF "$conf"
+$( [ -n "${SANITIZER_LOG:-}" ] && echo "FcgidInitialEnv ASAN_OPTIONS log_path=$SANITIZER_LOG/asan:detect_leaks=1" )
+$( [ -n "${SANITIZER_LOG:-}" ] && echo "FcgidInitialEnv UBSAN_OPTIONS log_path=$SANITIZER_LOG/ubsan:print_stacktrace=1" )
 # /v4/<service>/<command> arrives as SCRIPT_NAME=/v4 and PATH_INFO=/<service>/<command>.
-ScriptAlias /v4 "$root/cgi-bin/follow.fcgi"
-<Directory "$root/cgi-bin">
+ScriptAlias /v4 "$fcgi"
+<Directory "$(dirname "$fcgi")">
     SetHandler fcgid-script
     Options +ExecCGI
     Require all granted

@@ -5,11 +5,27 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "log.h"
 
+#define TICK_MS 1000
+
 static volatile sig_atomic_t stopping, in_request;
+static http_stuck_check stuck_check;
+static void *stuck_ctx;
+
+/* A one-shot timer; 0 disarms it. */
+static void arm_timer(long ms)
+{
+	struct itimerval it;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	it.it_interval = it.it_value;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static void on_stop(int sig)
 {
@@ -18,7 +34,27 @@ static void on_stop(int sig)
 	FCGX_ShutdownPending();
 	/* libfcgi has a window before accept() where the flag is missed; never hang there. */
 	if (!in_request)
-		alarm(2);
+		arm_timer(2000);
+}
+
+/* While a request runs, a periodic tick asks whether the process can still make progress (see
+ * http_stuck_check); when it cannot, exiting lets the web server start a fresh process. When
+ * idle after a stop request, the tick ends the process. Only async-signal-safe calls here. */
+static void on_tick(int sig)
+{
+	static const char msg[] = "follow: worker stuck on a recovered database; exiting\n";
+	(void)sig;
+	if (!in_request) {
+		if (stopping)
+			_exit(0);
+		return;
+	}
+	if (stuck_check && stuck_check(stuck_ctx)) {
+		if (write(2, msg, sizeof(msg) - 1) < 0) {
+			/* nothing more to do */
+		}
+		_exit(75);
+	}
 }
 
 static int install_signals(void)
@@ -29,7 +65,12 @@ static int install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
 		return -1;
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART; /* the tick must not disturb the request's own system calls */
+	if (sigaction(SIGALRM, &sa, NULL) != 0)
+		return -1;
 	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
@@ -109,9 +150,11 @@ static void answer(FCGX_Request *r, const char *json)
 		LOG("client went away before the answer was written");
 }
 
-int http_serve(size_t max_body, http_handler handle, void *ctx)
+int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck)
 {
 	FCGX_Request r;
+	stuck_check = stuck;
+	stuck_ctx = ctx;
 	if (install_signals() != 0 || FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
 		LOG("cannot set up the FastCGI responder");
 		return -1;
@@ -121,7 +164,7 @@ int http_serve(size_t max_body, http_handler handle, void *ctx)
 		const char *ip;
 		char *out;
 		in_request = 1;
-		alarm(0);
+		arm_timer(TICK_MS);
 		memset(&req, 0, sizeof(req));
 		req.path = join_path(&r);
 		req.method = dup_param(&r, "REQUEST_METHOD");
@@ -138,6 +181,7 @@ int http_serve(size_t max_body, http_handler handle, void *ctx)
 		req_free(&req);
 		FCGX_Finish_r(&r);
 		in_request = 0;
+		arm_timer(stopping ? 2000 : 0);
 	}
 	FCGX_Free(&r, 1);
 	return 0;

@@ -17,7 +17,12 @@ struct http_req {
 /* Answers one request: returns the malloc'd JSON body to send (NULL: out of memory). */
 typedef char *(*http_handler)(const struct http_req *req, void *ctx);
 
+/* Asked about once a second while a request runs, from a signal handler (so it may only make
+ * async-signal-safe calls): non-zero means the request can never finish, and the process exits
+ * so that the web server replaces it. */
+typedef int (*http_stuck_check)(void *ctx);
+
 /* Serves requests until SIGTERM/SIGINT; returns 0 on a clean stop. */
-int http_serve(size_t max_body, http_handler handle, void *ctx);
+int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck);
 
 #endif

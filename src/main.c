@@ -27,6 +27,12 @@ static int make_dirs(const char *path)
 	return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
+/* The request in progress waits on a database that another process has since recovered. */
+static int app_stuck(void *ctx)
+{
+	return store_orphaned(((struct app *)ctx)->store);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: follow.fcgi [--check-config CONF]\n"
@@ -71,7 +77,7 @@ int main(int argc, char **argv)
 		conf_free(&app.conf);
 		return 1;
 	}
-	ret = http_serve(app.conf.max_body_bytes, route_request, &app);
+	ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck);
 	store_close(app.store);
 	conf_free(&app.conf);
 	return ret == 0 ? 0 : 1;

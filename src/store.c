@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <limits.h>
 
 #include "log.h"
 
@@ -36,6 +38,8 @@ static const char *const table_files[T_COUNT] = {"accounts.db", "edges.db", "fol
 struct store {
 	struct store_opts opts;
 	char *dir;
+	char region[PATH_MAX]; /* the environment's first region file */
+	ino_t region_ino;      /* its inode when this process opened the environment */
 	DB_ENV *env;
 	DB *db[T_COUNT];
 	unsigned seed;
@@ -134,11 +138,18 @@ static void close_handles(struct store *s)
 
 static int open_env(struct store *s, char *err, size_t errlen)
 {
+	/* A process killed inside a transaction leaves its locks behind. DB_REGISTER notices the
+	 * dead process when the next one opens (lighttpd respawns it) and runs recovery, which
+	 * marks the old environment panicked: live processes get DB_RUNRECOVERY and reopen (see
+	 * run_txn), and one blocked on a dead process's lock notices through store_orphaned().
+	 * (DB_FAILCHK would try to release the dead process's locks instead, but in 5.3 the
+	 * opener can spin forever on a mutex the dead process held, with the registry locked.) */
 	u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			  DB_RECOVER | DB_REGISTER;
 	int ret, i, tries;
 	DB_ENV *env;
 
+	s->region_ino = 0; /* not orphaned while (re)opening: recovery may be running */
 	if ((ret = db_env_create(&s->env, 0)) != 0)
 		goto err;
 	env = s->env;
@@ -159,6 +170,14 @@ static int open_env(struct store *s, char *err, size_t errlen)
 		goto err;
 	if ((ret = env->open(env, s->dir, flags, 0600)) != 0)
 		goto err;
+	{
+		struct stat st;
+		if (stat(s->region, &st) != 0) {
+			ret = errno;
+			goto err;
+		}
+		s->region_ino = st.st_ino;
+	}
 
 	for (i = 0; i < T_COUNT; i++) {
 		/* Processes start together; a racing create of the same file is retried. */
@@ -199,6 +218,7 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
 	}
 	s->opts = *opts;
 	s->opts.dir = s->dir;
+	snprintf(s->region, sizeof(s->region), "%s/__db.001", s->dir);
 	s->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	if (open_env(s, err, errlen) != 0) {
 		free(s->dir);
@@ -206,6 +226,12 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
 		return NULL;
 	}
 	return s;
+}
+
+int store_orphaned(const struct store *s)
+{
+	struct stat st;
+	return s->region_ino && (stat(s->region, &st) != 0 || st.st_ino != s->region_ino);
 }
 
 void store_close(struct store *s)

@@ -69,6 +69,9 @@ struct store;
  * failure returns NULL and writes the reason into err. */
 struct store *store_open(const struct store_opts *opts, char *err, size_t errlen);
 void store_close(struct store *s);
+/* 1 when another process has recovered (re-created) the environment since this one opened it:
+ * a call blocked on a lock of the old one will never return. Async-signal-safe. */
+int store_orphaned(const struct store *s);
 
 /* Accounts. Importing an account that exists succeeds and changes nothing here. */
 enum store_status store_account_import(struct store *s, const char *const *ids, size_t n);

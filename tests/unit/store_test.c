@@ -284,6 +284,7 @@ static size_t walk_at(const char *file, int line, struct store *s, const char *w
 	for (;;) {
 		struct store_page p;
 		enum store_status st;
+		int more;
 		memset(&p, 0, sizeof p);
 		st = store_list_page(s, who, kind, have_after ? &after : NULL, want, &p);
 		if (!CHECK_EQ_INT_AT(st, STORE_OK)) {
@@ -321,9 +322,9 @@ static size_t walk_at(const char *file, int line, struct store *s, const char *w
 			after = p.items[p.n - 1];
 			have_after = 1;
 		}
-		i = (size_t)p.more;
+		more = p.more;
 		store_page_free(&p);
-		if (!i)
+		if (!more)
 			break;
 		if (!CHECK_AT(pages < 100000))
 			break;
@@ -341,8 +342,6 @@ static void list_is_at(const char *file, int line, struct store *s, const char *
 	size_t w, ng;
 	char what[160];
 	for (w = 0; w < sizeof wants / sizeof wants[0]; w++) {
-		if (wants[w] < 1000 && ne > 64 && wants[w] < 3)
-			continue;
 		ng = walk_at(file, line, s, who, kind, wants[w], got, 256);
 		snprintf(what, sizeof what, "%s of \"%s\" with want=%zu matches", kind_name(kind), who,
 			 wants[w]);
@@ -1246,6 +1245,7 @@ static void test_big_list(void)
 	c0 = clock();
 	for (page = 0; page < 4; page++) {
 		struct store_page p;
+		int more;
 		memset(&p, 0, sizeof p);
 		CHECK_EQ_INT(store_list_page(s, "U", STORE_FANS, page ? &after : NULL, 1000, &p),
 			     STORE_OK);
@@ -1255,9 +1255,9 @@ static void test_big_list(void)
 			got[n++] = p.items[i];
 		if (p.n)
 			after = p.items[p.n - 1];
-		i = (size_t)p.more;
+		more = p.more;
 		store_page_free(&p);
-		if (!i)
+		if (!more)
 			break;
 	}
 	CHECK_EQ_INT(page, 2);
