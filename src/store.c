@@ -600,7 +600,8 @@ struct batch_arg {
 	const char *from;
 	struct store_target *t;
 	size_t n;
-	uint32_t now;
+	uint32_t now;   /* changes: FollowTime of new edges; 0 when removing */
+	int counts;     /* reads: counters rather than relations */
 };
 
 static void batch_reset(struct batch_arg *arg)
@@ -619,9 +620,26 @@ static int over(uint32_t count, uint32_t max)
 	return max != 0 && count >= max;
 }
 
-static int follow_add_body(struct store *s, DB_TXN *txn, void *argp)
+/* A follow limit that adding from->to would break, or STORE_DONE. */
+static enum store_result limit_hit(const struct store *s, const struct account *fa,
+				   const struct account *ta, int makes_mutual)
+{
+	if (over(fa->following, s->opts.max_following))
+		return STORE_MAX_FOLLOWING;
+	if (over(ta->followers, s->opts.max_followers))
+		return STORE_MAX_FOLLOWERS;
+	if (makes_mutual && over(fa->mutual, s->opts.max_mutual))
+		return STORE_MAX_MUTUAL_FROM;
+	if (makes_mutual && over(ta->mutual, s->opts.max_mutual))
+		return STORE_MAX_MUTUAL_TO;
+	return STORE_DONE;
+}
+
+/* follow_add and follow_delete: each target's edge made or removed, counters kept in step. */
+static int follow_change_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct batch_arg *arg = argp;
+	int adding = arg->now != 0;
 	struct account fa, ta;
 	int ret, found;
 	size_t i;
@@ -644,22 +662,15 @@ static int follow_add_body(struct store *s, DB_TXN *txn, void *argp)
 		}
 		if ((ret = edge_get(s, txn, arg->from, t->id, &cur, 1)) != 0)
 			return ret;
-		if (cur)
-			continue; /* already following: nothing changes */
+		if (!cur == !adding)
+			continue; /* already in the asked-for state: nothing changes */
 		if ((ret = edge_get(s, txn, t->id, arg->from, &back, 0)) != 0)
 			return ret;
-		if (over(fa.following, s->opts.max_following))
-			t->result = STORE_MAX_FOLLOWING;
-		else if (over(ta.followers, s->opts.max_followers))
-			t->result = STORE_MAX_FOLLOWERS;
-		else if (back && over(fa.mutual, s->opts.max_mutual))
-			t->result = STORE_MAX_MUTUAL_FROM;
-		else if (back && over(ta.mutual, s->opts.max_mutual))
-			t->result = STORE_MAX_MUTUAL_TO;
-		if (t->result != STORE_DONE)
+		if (adding && (t->result = limit_hit(s, &fa, &ta, back != 0)) != STORE_DONE)
 			continue;
-		if ((ret = edge_add(s, txn, arg->from, t->id, arg->now, back, &fa, &ta)) != 0 ||
-		    (ret = account_put(s, txn, t->id, &ta)) != 0)
+		ret = adding ? edge_add(s, txn, arg->from, t->id, arg->now, back, &fa, &ta)
+			     : edge_del(s, txn, arg->from, t->id, cur, back, &fa, &ta);
+		if (ret != 0 || (ret = account_put(s, txn, t->id, &ta)) != 0)
 			return ret;
 		t->changed = 1;
 	}
@@ -669,54 +680,19 @@ static int follow_add_body(struct store *s, DB_TXN *txn, void *argp)
 enum store_status store_follow_add(struct store *s, const char *from, struct store_target *t,
 				   size_t n, uint32_t now)
 {
-	struct batch_arg arg = {from, t, n, now ? now : 1};
-	return status_of(run_txn(s, follow_add_body, &arg, 0));
-}
-
-static int follow_delete_body(struct store *s, DB_TXN *txn, void *argp)
-{
-	struct batch_arg *arg = argp;
-	struct account fa, ta;
-	int ret, found;
-	size_t i;
-
-	batch_reset(arg);
-	if ((ret = account_get(s, txn, arg->from, &fa, &found, 1)) != 0)
-		return ret;
-	if (!found)
-		return TXN_ROLLBACK;
-	for (i = 0; i < arg->n; i++) {
-		struct store_target *t = &arg->t[i];
-		uint32_t cur, back;
-		if (strcmp(t->id, arg->from) == 0)
-			continue;
-		if ((ret = account_get(s, txn, t->id, &ta, &found, 1)) != 0)
-			return ret;
-		if (!found) {
-			t->result = STORE_TARGET_MISSING;
-			continue;
-		}
-		if ((ret = edge_get(s, txn, arg->from, t->id, &cur, 1)) != 0)
-			return ret;
-		if (!cur)
-			continue;
-		if ((ret = edge_get(s, txn, t->id, arg->from, &back, 0)) != 0 ||
-		    (ret = edge_del(s, txn, arg->from, t->id, cur, back, &fa, &ta)) != 0 ||
-		    (ret = account_put(s, txn, t->id, &ta)) != 0)
-			return ret;
-		t->changed = 1;
-	}
-	return account_put(s, txn, arg->from, &fa);
+	struct batch_arg arg = {from, t, n, now ? now : 1, 0};
+	return status_of(run_txn(s, follow_change_body, &arg, 0));
 }
 
 enum store_status store_follow_delete(struct store *s, const char *from, struct store_target *t,
 				      size_t n)
 {
-	struct batch_arg arg = {from, t, n, 0};
-	return status_of(run_txn(s, follow_delete_body, &arg, 0));
+	struct batch_arg arg = {from, t, n, 0, 0};
+	return status_of(run_txn(s, follow_change_body, &arg, 0));
 }
 
-static int follow_check_body(struct store *s, DB_TXN *txn, void *argp)
+/* follow_check and follow_info: the same walk, reading relations or counters. */
+static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct batch_arg *arg = argp;
 	struct account a;
@@ -737,6 +713,12 @@ static int follow_check_body(struct store *s, DB_TXN *txn, void *argp)
 			t->result = STORE_TARGET_MISSING;
 			continue;
 		}
+		if (arg->counts) {
+			t->counts.followers = a.followers;
+			t->counts.following = a.following;
+			t->counts.mutual = a.mutual;
+			continue;
+		}
 		if (strcmp(t->id, arg->from) == 0)
 			continue;
 		if ((ret = edge_get(s, txn, arg->from, t->id, &out, 0)) != 0 ||
@@ -750,42 +732,15 @@ static int follow_check_body(struct store *s, DB_TXN *txn, void *argp)
 enum store_status store_follow_check(struct store *s, const char *from, struct store_target *t,
 				     size_t n)
 {
-	struct batch_arg arg = {from, t, n, 0};
-	return status_of(run_txn(s, follow_check_body, &arg, 1));
-}
-
-static int follow_info_body(struct store *s, DB_TXN *txn, void *argp)
-{
-	struct batch_arg *arg = argp;
-	struct account a;
-	int ret, found;
-	size_t i;
-
-	batch_reset(arg);
-	if ((ret = account_get(s, txn, arg->from, &a, &found, 0)) != 0)
-		return ret;
-	if (!found)
-		return TXN_ROLLBACK;
-	for (i = 0; i < arg->n; i++) {
-		struct store_target *t = &arg->t[i];
-		if ((ret = account_get(s, txn, t->id, &a, &t->exists, 0)) != 0)
-			return ret;
-		if (!t->exists) {
-			t->result = STORE_TARGET_MISSING;
-			continue;
-		}
-		t->counts.followers = a.followers;
-		t->counts.following = a.following;
-		t->counts.mutual = a.mutual;
-	}
-	return 0;
+	struct batch_arg arg = {from, t, n, 0, 0};
+	return status_of(run_txn(s, follow_read_body, &arg, 1));
 }
 
 enum store_status store_follow_info(struct store *s, const char *from, struct store_target *t,
 				    size_t n)
 {
-	struct batch_arg arg = {from, t, n, 0};
-	return status_of(run_txn(s, follow_info_body, &arg, 1));
+	struct batch_arg arg = {from, t, n, 0, 1};
+	return status_of(run_txn(s, follow_read_body, &arg, 1));
 }
 
 /* ---- list pages ---- */
