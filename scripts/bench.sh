@@ -32,6 +32,11 @@ run() { # name, path, extra env: prints requests/s
 null=$(run null "/null/" BODY='{}')
 check=$(run check "/v4/follow/follow_check?$q" BODY='{"From_Account":"b1","To_Account":["b2","b3"]}')
 add=$(run add "/v4/follow/follow_add?$q" ADD_ACCOUNTS=$accounts)
+fans=${BENCH_FANS:-100000}
+echo "bench: giving one account $fans fans..." >&2
+deep=$(python3 "$root/scripts/bench/populate.py" "$base" "$q" star "$fans")
+page1=$(run page1 "/v4/follow/follow_get?$q" BODY='{"From_Account":"star","FollowType":1,"StartCursor":"","WantNum":100}')
+pagen=$(run pagen "/v4/follow/follow_get?$q" BODY="{\"From_Account\":\"star\",\"FollowType\":1,\"StartCursor\":\"$deep\",\"WantNum\":100}")
 info=$(curl -s "$base/v4/follow/follow_check?$q" -d '{"From_Account":"b1","To_Account":["b2","b3"]}')
 case "$info" in *'"FollowType":2'*) ;; *) echo "bench: follow_check answered wrongly: $info" >&2; exit 1;; esac
 
@@ -39,3 +44,6 @@ printf '%-34s %12s %8s\n' "endpoint ($procs FastCGI procs, $conns conns, ${dur}s
 printf '%-34s %12.0f %8s\n' "trivial FastCGI responder" "$null" "1.00"
 printf '%-34s %12.0f %8.2f\n' "follow_check (2 targets)" "$check" "$(awk "BEGIN{print $check / $null}")"
 printf '%-34s %12.0f %8.2f\n' "follow_add (1 target, random)" "$add" "$(awk "BEGIN{print $add / $null}")"
+printf '%-34s %12.0f %8.2f\n' "follow_get 100 fans, first page" "$page1" "$(awk "BEGIN{print $page1 / $null}")"
+printf '%-34s %12.0f %8.2f\n' "follow_get 100 fans, at $((fans - 1000))" "$pagen" "$(awk "BEGIN{print $pagen / $null}")"
+printf '%-34s %12s %8.2f\n' "deep page / first page" "" "$(awk "BEGIN{print $pagen / $page1}")"
