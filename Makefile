@@ -44,9 +44,11 @@ build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(wildcard src/*.h)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -Isrc -o $@ $< $(SAN_LIB_OBJS) $(LDLIBS)
 
 cgi-bin/follow.fcgi: $(OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 cgi-bin/null.fcgi: src/null_main.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -lfcgi
 
 build/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard src/*.h)
