@@ -64,6 +64,7 @@ unit: $(UNIT_TESTS)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit
+	@./tests/npm.sh
 	@./tests/run.sh
 	@$(MAKE) --no-print-directory test-sanitizers
 

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "errors.h"
 #include "query.h"
+#include "usersig.h"
 
 /* Decimal uint32 without sign, spaces or leading junk. */
 static int parse_u32(const char *s, unsigned long *out)
@@ -38,6 +40,7 @@ static int check(const struct app *app, const struct params *p, enum family fami
 		 size_t infolen)
 {
 	unsigned long n;
+	int code;
 #define FAIL(code, ...) return snprintf(info, infolen, __VA_ARGS__), (code)
 	if (!p->sdkappid)
 		FAIL(ERR_NO_SDKAPPID, "sdkappid is missing from the query string");
@@ -53,6 +56,9 @@ static int check(const struct app *app, const struct params *p, enum family fami
 		FAIL(ERR_QUERY, "random is missing or not a decimal uint32");
 	if (!p->contenttype || strcmp(p->contenttype, "json") != 0)
 		FAIL(ERR_QUERY, "contenttype is missing or not json");
+	if ((code = usersig_verify(p->usersig, app->conf.secret_key, app->conf.sdkappid,
+				   p->identifier, time(NULL), info, infolen)) != 0)
+		return code;
 	if (!conf_is_admin(&app->conf, p->identifier))
 		FAIL(family == FAMILY_FOLLOW ? ERR_FOLLOW_NOT_ADMIN : ERR_NOT_ADMIN,
 		     "identifier is not an app administrator");

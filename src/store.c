@@ -43,6 +43,7 @@ struct store {
 	DB_ENV *env;
 	DB *db[T_COUNT];
 	unsigned seed;
+	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
 };
 
 struct account {
@@ -127,12 +128,16 @@ static void close_handles(struct store *s)
 {
 	int i, ret;
 	for (i = 0; i < T_COUNT; i++) {
-		if (s->db[i] && (ret = s->db[i]->close(s->db[i], 0)) != 0)
+		if (s->db[i] && (ret = s->db[i]->close(s->db[i], 0)) != 0) {
 			LOG("close %s: %s", table_files[i], db_strerror(ret));
+			s->abandoned = 1;
+		}
 		s->db[i] = NULL;
 	}
-	if (s->env && (ret = s->env->close(s->env, 0)) != 0)
+	if (s->env && (ret = s->env->close(s->env, 0)) != 0) {
 		LOG("close environment: %s", db_strerror(ret));
+		s->abandoned = 1;
+	}
 	s->env = NULL;
 }
 
@@ -234,13 +239,16 @@ int store_orphaned(const struct store *s)
 	return s->region_ino && (stat(s->region, &st) != 0 || st.st_ino != s->region_ino);
 }
 
-void store_close(struct store *s)
+int store_close(struct store *s)
 {
+	int abandoned;
 	if (!s)
-		return;
+		return 0;
 	close_handles(s);
+	abandoned = s->abandoned;
 	free(s->dir);
 	free(s);
+	return abandoned;
 }
 
 /* ---- transactions ---- */

@@ -68,7 +68,9 @@ struct store;
 /* Opens (creating and recovering when needed) the environment shared by every process. On
  * failure returns NULL and writes the reason into err. */
 struct store *store_open(const struct store_opts *opts, char *err, size_t errlen);
-void store_close(struct store *s);
+/* Returns 1 when Berkeley DB could not close a handle (after another process's recovery
+ * panicked the environment): the library then keeps memory it can never free. */
+int store_close(struct store *s);
 /* 1 when another process has recovered (re-created) the environment since this one opened it:
  * a call blocked on a lock of the old one will never return. Async-signal-safe. */
 int store_orphaned(const struct store *s);

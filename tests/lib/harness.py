@@ -65,10 +65,27 @@ INFO_KEYS = ["To_Account", "ResultCode", "ResultInfo", "FollowerCount", "Followi
 FANS, FOLLOWING, MUTUAL = 1, 2, 3
 
 
+NPM_MODULES = os.path.join(ROOT, "build", "npm", "node_modules")
+GENSIG_JS = os.path.join(ROOT, "tests", "lib", "gensig.js")
+_sigs = {}
+_sigs_lock = threading.Lock()
+
+
+def tencent_usersigs(identifiers, expire=86400, sdkappid=SDKAPPID, key=SECRET_KEY):
+    """UserSigs made by Tencent's own generator, npm tls-sig-api-v2@1.0.2 (tests/npm.sh)."""
+    env = dict(os.environ, NODE_PATH=NPM_MODULES)
+    out = subprocess.run(["node", GENSIG_JS, str(sdkappid), key, str(expire)] + list(identifiers),
+                         env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return out.split()
+
+
 def usersig(identifier):
-    """The UserSig sent for `identifier`. The only place a UserSig is made (verification is not
-    implemented yet, so any non-empty value passes)."""
-    return "test"
+    """The UserSig sent for `identifier`: a real one from Tencent's generator, made once per
+    identifier and test process."""
+    with _sigs_lock:
+        if identifier not in _sigs:
+            _sigs[identifier] = tencent_usersigs([identifier])[0]
+        return _sigs[identifier]
 
 
 def free_port():

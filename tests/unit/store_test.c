@@ -948,7 +948,7 @@ static void test_list_order(void)
 					 16777216, 0x7fffffffu, 0x80000000u, 0xfffffffeu};
 	struct store_item exp[64];
 	size_t ne = 0, i, n;
-	char id[16];
+	char id[32];
 
 	if (!s)
 		return;
@@ -1559,7 +1559,7 @@ static void test_processes(void)
 	enum { P = 4, K = 120 };
 	const char *d = tmpdir_new();
 	struct store *s = OPEN(d, STORE_NOSYNC, 0, 0, 0);
-	char id[16];
+	char id[32];
 	int p, i, status;
 	pid_t pids[P];
 	long fol = 0, fing = 0, mut = 0;

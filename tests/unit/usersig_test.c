@@ -1,0 +1,71 @@
+/* usersig_test.c - TLSSigAPIv2 against the spec's check vector, and round trips. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "usersig.h"
+
+#define KEY "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
+
+static int failed, checks;
+#define CHECK_EQ_INT(a, b)                                                                    \
+	do {                                                                                  \
+		long long a_ = (a), b_ = (b);                                                 \
+		checks++;                                                                     \
+		if (a_ != b_) {                                                               \
+			failed++;                                                             \
+			fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, \
+				#a, a_, b_);                                                  \
+		}                                                                             \
+	} while (0)
+
+static int verify(const char *sig, const char *id, unsigned sdkappid, long now)
+{
+	char info[128];
+	return usersig_verify(sig, KEY, sdkappid, id, now, info, sizeof(info));
+}
+
+int main(void)
+{
+	char mac[64], *sig, *other;
+
+	/* spec §9's check vector */
+	CHECK_EQ_INT(usersig_hmac(KEY, "xiaojun", 1400000000, 1700000000, 15552000, NULL, mac,
+				  sizeof(mac)), 0);
+	CHECK_EQ_INT(strcmp(mac, "LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4="), 0);
+
+	sig = usersig_make(KEY, 1400000000, "xiaojun", 15552000, 1700000000);
+	CHECK_EQ_INT(sig != NULL, 1);
+	CHECK_EQ_INT(verify(sig, "xiaojun", 1400000000, 1700000000), 0);
+	CHECK_EQ_INT(verify(sig, "xiaojun", 1400000000, 1700000000 + 15552000), 0);
+	CHECK_EQ_INT(verify(sig, "xiaojun", 1400000000, 1700000000 + 15552001), ERR_SIG_EXPIRED);
+	CHECK_EQ_INT(verify(sig, "other", 1400000000, 1700000000), ERR_SIG_IDENTIFIER);
+	CHECK_EQ_INT(verify(sig, "xiaojun", 1400000001, 1700000000), ERR_SIG_SDKAPPID);
+	CHECK_EQ_INT(verify("", "xiaojun", 1400000000, 1700000000), ERR_SIG_DECODE);
+	CHECK_EQ_INT(verify("!!!!", "xiaojun", 1400000000, 1700000000), ERR_SIG_DECODE);
+	CHECK_EQ_INT(verify("eJyrVgrxCQ__", "xiaojun", 1400000000, 1700000000), ERR_SIG_DECODE);
+
+	/* the same document signed with another key does not verify */
+	other = usersig_make("another key", 1400000000, "xiaojun", 15552000, 1700000000);
+	CHECK_EQ_INT(verify(other, "xiaojun", 1400000000, 1700000000), ERR_SIG_VERIFY);
+
+	/* every single-character change of a valid sig is refused, never accepted */
+	{
+		size_t i, len = strlen(sig);
+		for (i = 0; i < len; i++) {
+			char *t = strdup(sig);
+			t[i] = t[i] == 'A' ? 'B' : 'A';
+			if (verify(t, "xiaojun", 1400000000, 1700000000) == 0 && strcmp(t, sig) != 0) {
+				failed++;
+				fprintf(stderr, "tampered sig accepted at %zu\n", i);
+			}
+			checks++;
+			free(t);
+		}
+	}
+	free(sig);
+	free(other);
+	printf("usersig_test: %d checks, %d failed\n", checks, failed);
+	return failed != 0;
+}
