@@ -8,7 +8,8 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra
 LDLIBS  = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz
 
-SRCS = $(filter-out src/null_main.c,$(wildcard src/*.c))
+MAINS = src/null_main.c src/usersig_main.c
+SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))
 OBJS = $(SRCS:src/%.c=build/%.o)
 LIB_OBJS = $(LIB_SRCS:src/%.c=build/%.o)
@@ -23,7 +24,7 @@ SAN_LOG = $(CURDIR)/build/sanitizer-reports
 
 .PHONY: all deps run test unit bench clean test-sanitizers
 
-all: cgi-bin/follow.fcgi cgi-bin/null.fcgi
+all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig
 
 deps:
 	@./scripts/deps.sh
@@ -44,6 +45,10 @@ build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(wildcard src/*.h)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -Isrc -o $@ $< $(SAN_LIB_OBJS) $(LDLIBS)
 
 cgi-bin/follow.fcgi: $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+cgi-bin/follow-usersig: build/usersig_main.o $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -83,4 +88,10 @@ bench: deps
 	@./scripts/bench.sh
 
 clean:
-	rm -rf build cgi-bin/follow.fcgi cgi-bin/null.fcgi run
+	rm -rf build cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig run
+
+# libFuzzer on whole requests (clang, ASan + UBSan); see scripts/fuzz.sh. Output in build/fuzz/.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	@./scripts/fuzz.sh $(FUZZ_SECONDS)

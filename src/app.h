@@ -14,10 +14,17 @@ struct json_object;
 struct app {
 	struct conf conf;
 	struct store *store;
+	struct ratelimit *rate; /* shared per-API call counters */
 };
+
+/* How many APIs the routing table holds (one rate counter each). */
+extern const unsigned route_count;
 
 /* API families differ in the codes they answer for the same kind of problem. */
 enum family { FAMILY_FOLLOW, FAMILY_ACCOUNT, FAMILY_PROFILE };
+
+/* The code a family answers for a bad request field (30001, 70402, 40001). */
+int family_bad_code(enum family f);
 
 struct call;
 typedef void (*api_handler)(struct call *c, struct reply *r);

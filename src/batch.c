@@ -7,13 +7,6 @@
 #include "body.h"
 #include "errors.h"
 
-int batch_bad_code(const struct call *c)
-{
-	return c->route->family == FAMILY_FOLLOW    ? ERR_BAD_FIELD
-	       : c->route->family == FAMILY_ACCOUNT ? ERR_ACCOUNT_PARAM
-						    : ERR_PROFILE_BAD_PARAM;
-}
-
 static void add_entry(struct batch *b, const char *id, size_t len, int code, const char *why)
 {
 	size_t i = b->n++, j;
@@ -37,7 +30,7 @@ static void add_entry(struct batch *b, const char *id, size_t len, int code, con
 int batch_read(struct call *c, struct reply *r, const char *list_key, const char *item_key,
 	       const char *self, struct batch *b)
 {
-	int bad = batch_bad_code(c);
+	int bad = family_bad_code(c->route->family);
 	unsigned limit = c->route->limit < BATCH_MAX ? c->route->limit : BATCH_MAX;
 	struct json_object *list, *v;
 	size_t i, n;

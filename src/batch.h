@@ -33,7 +33,4 @@ static inline const struct store_target *batch_target(const struct batch *b, siz
 	return b->slot[i] >= 0 ? &b->st[b->slot[i]] : NULL;
 }
 
-/* The code each family answers for a bad field. */
-int batch_bad_code(const struct call *c);
-
 #endif

@@ -1,7 +1,6 @@
 /* body.c - parses request bodies with json-c and checks the types of their fields. */
 #include "body.h"
 
-#include <ctype.h>
 #include <json-c/json.h>
 #include <string.h>
 
@@ -10,37 +9,60 @@
 
 #define MAX_DEPTH 32
 
-struct json_object *body_parse(const char *text, size_t len)
+/* Members of every object in the tree: json-c keeps one value per key. */
+static size_t count_members(struct json_object *o)
+{
+	size_t n = 0, i, len;
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			n += 1 + count_members(val);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		len = json_object_array_length(o);
+		for (i = 0; i < len; i++)
+			n += count_members(json_object_array_get_idx(o, i));
+	}
+	return n;
+}
+
+enum body_status body_parse(const char *text, size_t len, struct json_object **out)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
-	size_t end;
-	if (!text || len == 0 || len > INT32_MAX || !json_strict_valid(text, len, MAX_DEPTH) ||
+	size_t members;
+
+	*out = NULL;
+	if (!text || len == 0 || len > INT32_MAX ||
+	    !json_strict_valid(text, len, MAX_DEPTH, &members) ||
 	    !(tok = json_tokener_new_ex(MAX_DEPTH)))
-		return NULL;
+		return BODY_INVALID;
 	obj = json_tokener_parse_ex(tok, text, (int)len);
-	end = json_tokener_get_parse_end(tok);
 	if (obj && json_tokener_get_error(tok) != json_tokener_success) {
 		json_object_put(obj);
 		obj = NULL;
 	}
 	json_tokener_free(tok);
-	while (obj && end < len && isspace((unsigned char)text[end]))
-		end++;
-	if (obj && (end != len || !json_object_is_type(obj, json_type_object))) {
+	if (!obj || !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
-		obj = NULL;
+		return BODY_INVALID;
 	}
-	return obj;
+	if (count_members(obj) != members) {
+		json_object_put(obj);
+		return BODY_DUPLICATE_KEY;
+	}
+	*out = obj;
+	return BODY_OK;
 }
 
-/* The member's value; NULL both when absent and when JSON null. */
-static struct json_object *member(struct json_object *obj, const char *key)
+/* Looks key up: FIELD_MISSING when absent, FIELD_TYPE when JSON null (a null is a value of
+ * the wrong type, never "absent"), else FIELD_OK with *v set. */
+static enum field member(struct json_object *obj, const char *key, struct json_object **v)
 {
-	struct json_object *v = NULL;
-	if (!obj || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
+	*v = NULL;
+	if (!obj || !json_object_object_get_ex(obj, key, v))
+		return FIELD_MISSING;
+	return *v ? FIELD_OK : FIELD_TYPE;
 }
 
 enum field body_id(struct json_object *v, const char **out)
@@ -53,19 +75,19 @@ enum field body_id(struct json_object *v, const char **out)
 
 enum field body_id_field(struct json_object *obj, const char *key, const char **out)
 {
-	/* A null UserID is present but not a string (60015), unlike an absent one. */
-	if (!obj || !json_object_object_get_ex(obj, key, NULL))
-		return FIELD_MISSING;
-	return body_id(member(obj, key), out);
+	struct json_object *v;
+	enum field f = member(obj, key, &v);
+	return f == FIELD_OK ? body_id(v, out) : f;
 }
 
 enum field body_array(struct json_object *obj, const char *key, size_t max,
 		      struct json_object **out)
 {
-	struct json_object *v = member(obj, key);
+	struct json_object *v;
+	enum field f = member(obj, key, &v);
 	size_t n;
-	if (!v)
-		return FIELD_MISSING;
+	if (f != FIELD_OK)
+		return f;
 	if (!json_object_is_type(v, json_type_array))
 		return FIELD_TYPE;
 	n = json_object_array_length(v);
@@ -75,20 +97,23 @@ enum field body_array(struct json_object *obj, const char *key, size_t max,
 
 enum field body_int(struct json_object *obj, const char *key, int64_t *out)
 {
-	struct json_object *v = member(obj, key);
-	if (!v)
-		return FIELD_MISSING;
+	struct json_object *v;
+	enum field f = member(obj, key, &v);
+	if (f != FIELD_OK)
+		return f;
 	if (!json_object_is_type(v, json_type_int))
 		return FIELD_TYPE;
+	/* json-c clamps what does not fit 64 bits, which keeps its sign: callers check ranges. */
 	*out = json_object_get_int64(v);
 	return FIELD_OK;
 }
 
 enum field body_string(struct json_object *obj, const char *key, const char **out)
 {
-	struct json_object *v = member(obj, key);
-	if (!v)
-		return FIELD_MISSING;
+	struct json_object *v;
+	enum field f = member(obj, key, &v);
+	if (f != FIELD_OK)
+		return f;
 	if (!json_object_is_type(v, json_type_string))
 		return FIELD_TYPE;
 	*out = json_object_get_string(v);

@@ -124,6 +124,7 @@ static const struct conf_key keys[] = {
 	{"max_followers", set_u32, F(max_followers), 0},
 	{"max_mutual", set_u32, F(max_mutual), 0},
 	{"max_body_bytes", set_size, F(max_body_bytes), 0},
+	{"rate_limit", set_u32, F(rate_limit), 0},
 	{"durability", set_durability, F(durability), 0},
 	{"callback_url", set_string, F(callback_url), 0},
 	{"callback_token", set_string, F(callback_token), 0},

@@ -15,6 +15,7 @@ struct conf {
 	char *data_dir; /* absolute */
 	uint32_t max_following, max_followers, max_mutual;
 	size_t max_body_bytes;
+	uint32_t rate_limit; /* calls per second per API, 0 = none */
 	enum store_durability durability;
 	char *callback_url;
 	char *callback_token;

@@ -9,6 +9,7 @@
 struct scan {
 	const unsigned char *p, *end;
 	int depth, max_depth;
+	size_t members;
 };
 
 static int value(struct scan *s);
@@ -131,6 +132,7 @@ static int container(struct scan *s, char open, char close, int keyed)
 			if (keyed) {
 				if (!string(s))
 					return 0;
+				s->members++;
 				ws(s);
 				if (!eat(s, ':'))
 					return 0;
@@ -169,13 +171,15 @@ static int value(struct scan *s)
 	}
 }
 
-int json_strict_valid(const char *text, size_t len, int max_depth)
+int json_strict_valid(const char *text, size_t len, int max_depth, size_t *members)
 {
 	struct scan s = {(const unsigned char *)text, (const unsigned char *)text + len, 0,
-			 max_depth};
+			 max_depth, 0};
 	ws(&s);
 	if (!value(&s))
 		return 0;
 	ws(&s);
+	if (members)
+		*members = s.members;
 	return s.p == s.end;
 }

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "ratelimit.h"
 
 /* mkdir -p, so a fresh config's data_dir just works. */
 static int make_dirs(const char *path)
@@ -34,6 +35,16 @@ static int app_stuck(void *ctx)
 	return store_orphaned(((struct app *)ctx)->store);
 }
 
+/* The config holds the secret key: say so when other users can read it. */
+static void warn_if_readable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+		LOG("warning: %s holds secret_key and is readable by other users (mode %03o); "
+		    "fix with: chmod 600 %s",
+		    path, (unsigned)(st.st_mode & 0777), path);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: follow.fcgi [--check-config CONF]\n"
@@ -54,6 +65,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "follow: %s\n", err);
 			return 1;
 		}
+		warn_if_readable(argv[2]);
 		conf_free(&app.conf);
 		return 0;
 	}
@@ -63,6 +75,7 @@ int main(int argc, char **argv)
 		LOG("%s", err);
 		return 1;
 	}
+	warn_if_readable(path);
 	if (make_dirs(app.conf.data_dir) != 0) {
 		LOG("cannot create data_dir %s: %s", app.conf.data_dir, strerror(errno));
 		conf_free(&app.conf);
@@ -73,13 +86,16 @@ int main(int argc, char **argv)
 	opts.max_following = app.conf.max_following;
 	opts.max_followers = app.conf.max_followers;
 	opts.max_mutual = app.conf.max_mutual;
-	if (!(app.store = store_open(&opts, err, sizeof(err)))) {
+	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err))) ||
+	    !(app.store = store_open(&opts, err, sizeof(err)))) {
 		LOG("%s", err);
+		ratelimit_close(app.rate);
 		conf_free(&app.conf);
 		return 1;
 	}
 	ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck);
 	abandoned = store_close(app.store);
+	ratelimit_close(app.rate);
 	conf_free(&app.conf);
 	/* What Berkeley DB lost with a panicked environment is not ours to report as a leak. */
 	if (abandoned)

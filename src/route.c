@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "body.h"
 #include "errors.h"
+#include "ratelimit.h"
 
 static const struct route routes[] = {
 	{"follow", "follow_add", api_follow_add, FAMILY_FOLLOW, 20},
@@ -20,6 +21,8 @@ static const struct route routes[] = {
 	{"im_open_login_svc", "account_check", api_account_check, FAMILY_ACCOUNT, 100},
 	{"im_open_login_svc", "account_delete", api_account_delete, FAMILY_ACCOUNT, 100},
 };
+
+const unsigned route_count = sizeof(routes) / sizeof(routes[0]);
 
 /* Finds /v4/<service>/<command> exactly; nothing may follow the command. */
 static const struct route *find(const char *path)
@@ -38,6 +41,12 @@ static const struct route *find(const char *path)
 		    strcmp(routes[i].command, slash + 1) == 0)
 			return &routes[i];
 	return NULL;
+}
+
+int family_bad_code(enum family f)
+{
+	return f == FAMILY_FOLLOW ? ERR_BAD_FIELD : f == FAMILY_ACCOUNT ? ERR_ACCOUNT_PARAM
+								  : ERR_PROFILE_BAD_PARAM;
 }
 
 static int internal_code(enum family f)
@@ -63,9 +72,15 @@ char *route_request(const struct http_req *req, void *appp)
 			   app->conf.max_body_bytes);
 	else if ((code = auth_check(app, req, c.route->family, info, sizeof(info))) != 0)
 		reply_fail(&r, code, "%s", info);
-	else if (!(c.body = body_parse(req->body, req->body_len)))
+	else if (!ratelimit_allow(app->rate, (size_t)(c.route - routes), app->conf.rate_limit,
+				  (time_t)c.now))
+		reply_fail(&r, ERR_RATE, "more than %u calls of %s in one second",
+			   app->conf.rate_limit, c.route->command);
+	else if ((code = body_parse(req->body, req->body_len, &c.body)) == BODY_INVALID)
 		reply_fail(&r, ERR_JSON, "request body is empty, not valid JSON, not an object, "
 					 "or nested deeper than 32 levels");
+	else if (code == BODY_DUPLICATE_KEY)
+		reply_fail(&r, family_bad_code(c.route->family), "request body repeats a JSON key");
 	else
 		c.route->handle(&c, &r);
 	json_object_put(c.body);

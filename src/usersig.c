@@ -17,6 +17,7 @@
 #define SIG_MAX 4096     /* longer UserSigs are not UserSigs */
 #define DOC_MAX 4096     /* an inflated document beyond this is refused (zip bombs) */
 #define HMAC_B64 45      /* base64 of 32 bytes, padded, plus NUL */
+#define TIME_BOUND ((int64_t)1 << 40)
 
 static int b64val(int c)
 {
@@ -139,9 +140,10 @@ static int doc_read(struct json_object *o, struct doc *d)
 	    doc_int(o, "TLS.sdkappid", &d->sdkappid) != 0 || doc_int(o, "TLS.time", &d->time) != 0 ||
 	    doc_int(o, "TLS.expire", &d->expire) != 0)
 		return -1;
-	/* Out-of-range numbers cannot have been signed by a generator. */
-	if (d->sdkappid < 0 || d->sdkappid > UINT32_MAX || d->time < 0 || d->expire < 0 ||
-	    d->time > INT64_MAX / 2 || d->expire > INT64_MAX / 2)
+	/* Generators sign any lifetime, negative too (then it is simply expired); the bounds only
+	 * keep time + expire from overflowing. An sdkappid is a uint32. */
+	if (d->sdkappid < 0 || d->sdkappid > UINT32_MAX || d->time < -TIME_BOUND ||
+	    d->time > TIME_BOUND || d->expire < -TIME_BOUND || d->expire > TIME_BOUND)
 		return -1;
 	return 0;
 }
@@ -159,7 +161,7 @@ static struct json_object *decode(const char *sig)
 		b64[i] = sig[i] == '*' ? '+' : sig[i] == '-' ? '/' : sig[i] == '_' ? '=' : sig[i];
 	if ((rawlen = b64_decode(b64, len, raw)) <= 0 ||
 	    inflate_doc(raw, (size_t)rawlen, doc, sizeof(doc), &doclen) != 0 ||
-	    !json_strict_valid(doc, doclen, 4))
+	    !json_strict_valid(doc, doclen, 4, NULL))
 		return NULL;
 	return json_tokener_parse(doc);
 }
