@@ -66,7 +66,9 @@ int ratelimit_allow(struct ratelimit *rl, size_t slot, uint32_t limit, time_t no
 	old = __atomic_load_n(p, __ATOMIC_RELAXED);
 	do {
 		uint64_t calls = old & 0xffffffffu;
-		if (old >> 32 != sec)
+		/* Processes read a coarse clock a tick apart around a second's edge; a call that
+		 * reads an older second counts in the newer window instead of resetting it. */
+		if (old >> 32 < sec)
 			next = sec << 32 | 1;
 		else if (calls >= limit)
 			return 0;
