@@ -1,5 +1,6 @@
 /* api_follow.c - follow_add, follow_delete, follow_check, follow_get, follow_get_info. */
 #include <json-c/json.h>
+#include <stdlib.h>
 
 #include "app.h"
 #include "batch.h"
@@ -188,6 +189,9 @@ void api_follow_get(struct call *c, struct reply *r)
 {
 	struct store_item after;
 	struct store_page page = {0};
+	struct store_profile *profiles = NULL;
+	const char **ids = NULL;
+	int *exists = NULL;
 	struct json_object *arr, *item;
 	enum store_list kind;
 	const char *from;
@@ -201,18 +205,34 @@ void api_follow_get(struct call *c, struct reply *r)
 					    want, &page),
 			 from))
 		goto out;
+	/* One keyed profile lookup per item keeps the page O(page). */
+	ids = calloc(page.n ? page.n : 1, sizeof(*ids));
+	exists = calloc(page.n ? page.n : 1, sizeof(*exists));
+	profiles = calloc(page.n ? page.n : 1, sizeof(*profiles));
+	for (i = 0; ids && i < page.n; i++)
+		ids[i] = page.items[i].id;
+	if (!ids || !exists || !profiles ||
+	    store_profile_get(c->app->store, ids, page.n, profiles, exists) != STORE_OK) {
+		reply_fail(r, ERR_INTERNAL, NULL);
+		goto out;
+	}
 	arr = reply_array(r, NULL, "FollowItem");
 	for (i = 0; i < page.n; i++) {
 		item = reply_object(r, arr);
 		reply_str(r, item, "To_Account", page.items[i].id);
 		reply_int(r, item, "FollowTime", page.items[i].time);
-		reply_array(r, item, "ProfileItem");
-		reply_int(r, item, "ProfileSequence", 0);
-		reply_int(r, item, "profile_sequence", 0);
+		profile_items(r, item, &profiles[i], NULL, 0);
+		reply_int(r, item, "ProfileSequence", profiles[i].seq);
+		reply_int(r, item, "profile_sequence", profiles[i].seq);
 	}
 	if (page.more && page.n)
 		cursor_encode(kind, &page.items[page.n - 1], next);
 	reply_str(r, r->root, "NextCursor", next);
 out:
+	for (i = 0; profiles && i < page.n; i++)
+		store_profile_free(&profiles[i]);
+	free(profiles);
+	free(exists);
+	free(ids);
 	store_page_free(&page);
 }

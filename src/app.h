@@ -54,6 +54,13 @@ void api_account_import(struct call *c, struct reply *r);
 void api_multiaccount_import(struct call *c, struct reply *r);
 void api_account_check(struct call *c, struct reply *r);
 void api_account_delete(struct call *c, struct reply *r);
+void api_portrait_set(struct call *c, struct reply *r);
+void api_portrait_get(struct call *c, struct reply *r);
+
+/* Appends "ProfileItem": [{Tag, Value}...] to parent: the profile's tags, or only those named
+ * (in that order) when `only` is given. */
+void profile_items(struct reply *r, struct json_object *parent, const struct store_profile *p,
+		   const char *const *only, size_t n_only);
 
 /* The routing table's entry point: answers one request (malloc'd JSON, NULL when out of memory). */
 char *route_request(const struct http_req *req, void *app);

@@ -74,6 +74,12 @@ void reply_str(struct reply *r, struct json_object *obj, const char *key, const 
 	add(r, obj, key, json_object_new_string(val));
 }
 
+void reply_strn(struct reply *r, struct json_object *obj, const char *key, const char *val,
+		size_t len)
+{
+	add(r, obj, key, json_object_new_string_len(val, (int)len));
+}
+
 void reply_int(struct reply *r, struct json_object *obj, const char *key, int64_t val)
 {
 	add(r, obj, key, json_object_new_int64(val));
@@ -92,7 +98,7 @@ struct json_object *reply_result(struct reply *r, struct json_object *array, con
 				 const char *id, size_t idlen, int code, const char *info)
 {
 	struct json_object *o = reply_object(r, array);
-	add(r, o, idkey, json_object_new_string_len(id, (int)idlen));
+	reply_strn(r, o, idkey, id, idlen);
 	reply_int(r, o, "ResultCode", code);
 	reply_str(r, o, "ResultInfo", code ? (info ? info : err_text(code)) : "");
 	return o;

@@ -22,6 +22,9 @@ void reply_fail(struct reply *r, int code, const char *fmt, ...)
 struct json_object *reply_array(struct reply *r, struct json_object *parent, const char *key);
 struct json_object *reply_object(struct reply *r, struct json_object *array);
 void reply_str(struct reply *r, struct json_object *obj, const char *key, const char *val);
+/* A string of len bytes that may hold a NUL. */
+void reply_strn(struct reply *r, struct json_object *obj, const char *key, const char *val,
+		size_t len);
 void reply_int(struct reply *r, struct json_object *obj, const char *key, int64_t val);
 void reply_append_str(struct reply *r, struct json_object *array, const char *val, size_t len);
 /* Appends {<idkey>: id, ResultCode, ResultInfo} to array and returns it for more fields. */

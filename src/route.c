@@ -20,6 +20,8 @@ static const struct route routes[] = {
 	{"im_open_login_svc", "multiaccount_import", api_multiaccount_import, FAMILY_ACCOUNT, 100},
 	{"im_open_login_svc", "account_check", api_account_check, FAMILY_ACCOUNT, 100},
 	{"im_open_login_svc", "account_delete", api_account_delete, FAMILY_ACCOUNT, 100},
+	{"profile", "portrait_set", api_portrait_set, FAMILY_PROFILE, 100},
+	{"profile", "portrait_get", api_portrait_get, FAMILY_PROFILE, 100},
 };
 
 const unsigned route_count = sizeof(routes) / sizeof(routes[0]);

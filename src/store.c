@@ -12,6 +12,7 @@
 #include <limits.h>
 
 #include "log.h"
+#include "store_int.h"
 
 /*
  * Tables, all hash, all in one transactional environment:
@@ -29,30 +30,13 @@
 #define MAX_TRIES 40
 #define IDX_MAX (4 + STORE_ID_MAX)
 #define EDGE_KEY_MAX (2 * STORE_ID_MAX + 1)
-#define TXN_ROLLBACK (-1) /* a txn body's "abort, but nothing failed" */
 
-enum { T_ACCOUNTS, T_EDGES, T_FOLLOWING, T_FANS, T_MUTUAL, T_COUNT };
 static const char *const table_files[T_COUNT] = {"accounts.db", "edges.db", "following.db",
-						 "fans.db", "mutual.db"};
-
-struct store {
-	struct store_opts opts;
-	char *dir;
-	char region[PATH_MAX]; /* the environment's first region file */
-	ino_t region_ino;      /* its inode when this process opened the environment */
-	DB_ENV *env;
-	DB *db[T_COUNT];
-	unsigned seed;
-	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
-};
-
-struct account {
-	uint32_t following, followers, mutual;
-};
+						 "fans.db", "mutual.db", "profiles.db"};
 
 /* ---- encoding ---- */
 
-static void put_le32(unsigned char *p, uint32_t v)
+void put_le32(unsigned char *p, uint32_t v)
 {
 	p[0] = v & 0xff;
 	p[1] = (v >> 8) & 0xff;
@@ -60,19 +44,19 @@ static void put_le32(unsigned char *p, uint32_t v)
 	p[3] = (v >> 24) & 0xff;
 }
 
-static uint32_t get_le32(const unsigned char *p)
+uint32_t get_le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void dbt_init(DBT *d, const void *data, size_t size)
+void dbt_init(DBT *d, const void *data, size_t size)
 {
 	memset(d, 0, sizeof(*d));
 	d->data = (void *)data;
 	d->size = (u_int32_t)size;
 }
 
-static void dbt_user(DBT *d, void *buf, size_t cap)
+void dbt_user(DBT *d, void *buf, size_t cap)
 {
 	memset(d, 0, sizeof(*d));
 	d->data = buf;
@@ -190,7 +174,7 @@ static int open_env(struct store *s, char *err, size_t errlen)
 			DB *db;
 			if ((ret = db_create(&db, env, 0)) != 0)
 				goto err;
-			if (i >= T_FOLLOWING && (ret = db->set_flags(db, DB_DUPSORT)) != 0) {
+			if (i >= T_FOLLOWING && i <= T_MUTUAL && (ret = db->set_flags(db, DB_DUPSORT)) != 0) {
 				db->close(db, 0);
 				goto err;
 			}
@@ -253,7 +237,6 @@ int store_close(struct store *s)
 
 /* ---- transactions ---- */
 
-typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
 
 static void backoff(struct store *s, int attempt)
 {
@@ -267,7 +250,7 @@ static void backoff(struct store *s, int attempt)
  * the environment when another process's recovery made it unusable. body must start from
  * scratch on each call. Returns 0, TXN_ROLLBACK (body chose to abort) or a Berkeley DB error.
  */
-static int run_txn(struct store *s, txn_body body, void *arg, int readonly)
+int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 {
 	int attempt, ret = 0;
 	char err[256];
@@ -310,7 +293,7 @@ static int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 	return ret;
 }
 
-static enum store_status status_of(int ret)
+enum store_status status_of(int ret)
 {
 	return ret == 0 ? STORE_OK : ret == TXN_ROLLBACK ? STORE_NO_ACCOUNT : STORE_FAIL;
 }
@@ -318,7 +301,7 @@ static enum store_status status_of(int ret)
 /* ---- record helpers (inside a transaction) ---- */
 
 /* Reads an account; *found says whether it exists. RMW locks it for update when writing. */
-static int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
+int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 		       int *found, int rmw)
 {
 	unsigned char buf[12];
@@ -474,18 +457,23 @@ struct import_arg {
 	size_t n;
 };
 
+int account_create(struct store *s, DB_TXN *txn, const char *id)
+{
+	struct account a;
+	int ret, found;
+	if ((ret = account_get(s, txn, id, &a, &found, 1)) != 0 || found)
+		return ret;
+	return account_put(s, txn, id, &a);
+}
+
 static int import_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct import_arg *arg = argp;
 	size_t i;
-	int ret, found;
-	struct account a;
-	for (i = 0; i < arg->n; i++) {
-		if ((ret = account_get(s, txn, arg->ids[i], &a, &found, 1)) != 0)
+	int ret;
+	for (i = 0; i < arg->n; i++)
+		if ((ret = account_create(s, txn, arg->ids[i])) != 0)
 			return ret;
-		if (!found && (ret = account_put(s, txn, arg->ids[i], &a)) != 0)
-			return ret;
-	}
 	return 0;
 }
 
@@ -591,6 +579,9 @@ static int account_delete_body(struct store *s, DB_TXN *txn, void *argp)
 	    (ret = delete_edges(s, txn, arg->id, &a, 0)) != 0)
 		return ret;
 	dbt_init(&key, arg->id, strlen(arg->id));
+	if ((ret = s->db[T_PROFILES]->del(s->db[T_PROFILES], txn, &key, 0)) != 0 &&
+	    ret != DB_NOTFOUND)
+		return ret;
 	return s->db[T_ACCOUNTS]->del(s->db[T_ACCOUNTS], txn, &key, 0);
 }
 

@@ -11,7 +11,8 @@
 enum store_status {
 	STORE_OK = 0,
 	STORE_NO_ACCOUNT, /* the acting account (From_Account / the one to delete) is not imported */
-	STORE_FAIL        /* storage failure, or deadlocks still after every retry */
+	STORE_FAIL,       /* storage failure, or deadlocks still after every retry */
+	STORE_FULL        /* a profile would hold more than STORE_TAGS_MAX tags */
 };
 
 /* What happened to one target of a batch. */
@@ -63,6 +64,33 @@ struct store_page {
 	int more; /* entries remain after the last item */
 };
 
+#define STORE_TAG_MAX 32   /* bytes in a profile tag's name */
+#define STORE_TAGS_MAX 64  /* distinct tags one profile may hold */
+
+/* One profile tag: an integer or a string (not NUL-terminated; len bytes). In a profile read
+ * from the store, str points into that profile's own memory. */
+struct store_tag {
+	char name[STORE_TAG_MAX + 1];
+	int is_int;
+	uint32_t num;
+	const char *str;
+	size_t len;
+};
+
+struct store_profile {
+	uint32_t seq; /* the profile's version: 0 until a tag is set, then +1 per change */
+	size_t n;
+	struct store_tag tag[STORE_TAGS_MAX];
+	void *mem;    /* what the strings point into */
+};
+
+/* One account to import, with the profile tags it brings (Nick, FaceUrl); n may be 0. */
+struct store_import {
+	const char *id;
+	const struct store_tag *tags;
+	size_t n;
+};
+
 struct store;
 
 /* Opens (creating and recovering when needed) the environment shared by every process. On
@@ -82,6 +110,21 @@ enum store_status store_account_exists(struct store *s, const char *id, int *exi
 enum store_status store_account_check(struct store *s, struct store_target *t, size_t n);
 /* Removes the account and every edge touching it, fixing the counters of the other side. */
 enum store_status store_account_delete(struct store *s, const char *id, int *existed);
+
+/* Imports accounts and sets the tags they bring, all in one transaction; re-importing only
+ * updates the given tags. STORE_FAIL also when a profile would exceed STORE_TAGS_MAX tags. */
+enum store_status store_accounts_import(struct store *s, const struct store_import *items,
+					size_t n);
+
+/* Profiles. Setting replaces tags of the same name, keeps the others, and bumps the version;
+ * STORE_NO_ACCOUNT when id is not imported, STORE_FULL when it would exceed STORE_TAGS_MAX. */
+enum store_status store_profile_set(struct store *s, const char *id, const struct store_tag *tags,
+				    size_t n);
+/* Reads n profiles (exists[i]: imported) in one transaction; free each with store_profile_free
+ * (also after a failure). */
+enum store_status store_profile_get(struct store *s, const char *const *ids, size_t n,
+				    struct store_profile *out, int *exists);
+void store_profile_free(struct store_profile *p);
 
 /* Batches: targets must be distinct and differ from `from`; each gets its result. One
  * transaction per call. `now` is the FollowTime of new edges (Unix seconds). */

@@ -1,0 +1,48 @@
+/* store_int.h - what the storage layer's files share: handles, tables, transactions. Only
+ * store*.c include it (and <db.h>). */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <db.h>
+#include <limits.h>
+#include <sys/types.h>
+
+#include "store.h"
+
+#define TXN_ROLLBACK (-1) /* a txn body's "abort, but nothing failed" */
+
+enum { T_ACCOUNTS, T_EDGES, T_FOLLOWING, T_FANS, T_MUTUAL, T_PROFILES, T_COUNT };
+
+struct store {
+	struct store_opts opts;
+	char *dir;
+	char region[PATH_MAX]; /* the environment's first region file */
+	ino_t region_ino;      /* its inode when this process opened the environment */
+	DB_ENV *env;
+	DB *db[T_COUNT];
+	unsigned seed;
+	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
+};
+
+struct account {
+	uint32_t following, followers, mutual;
+};
+
+/* A transaction's work; it must start from scratch each time it is called (retries). */
+typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
+
+/* Runs body in a transaction, retrying deadlocks; 0, TXN_ROLLBACK or a Berkeley DB error. */
+int run_txn(struct store *s, txn_body body, void *arg, int readonly);
+enum store_status status_of(int ret);
+
+void put_le32(unsigned char *p, uint32_t v);
+uint32_t get_le32(const unsigned char *p);
+void dbt_init(DBT *d, const void *data, size_t size);
+void dbt_user(DBT *d, void *buf, size_t cap);
+/* Reads an account's counters; *found says whether it is imported. rmw locks it for update. */
+int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a, int *found,
+		int rmw);
+/* Imports id when it is new. */
+int account_create(struct store *s, DB_TXN *txn, const char *id);
+
+#endif
