@@ -248,7 +248,8 @@ static void backoff(struct store *s, int attempt)
 /*
  * Runs body in a transaction until it commits, retrying deadlocks with backoff and reopening
  * the environment when another process's recovery made it unusable. body must start from
- * scratch on each call. Returns 0, TXN_ROLLBACK (body chose to abort) or a Berkeley DB error.
+ * scratch on each call. Returns 0, the body's own verdict (TXN_VERDICT: it chose to abort) or a
+ * Berkeley DB error.
  */
 int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 {
@@ -270,15 +271,15 @@ int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 				ret = txn->commit(txn, 0);
 			} else {
 				int t_ret = txn->abort(txn);
-				if (t_ret != 0 && ret == TXN_ROLLBACK)
+				if (t_ret != 0 && TXN_VERDICT(ret))
 					ret = t_ret;
 			}
 		}
-		if (ret == 0 || ret == TXN_ROLLBACK) {
+		if (ret == 0 || TXN_VERDICT(ret)) {
 			if (ret == 0 && !readonly &&
 			    (ret = s->env->txn_checkpoint(s->env, 1024, 1, 0)) != 0)
 				LOG("checkpoint: %s", db_strerror(ret)); /* the commit stands */
-			return ret == TXN_ROLLBACK ? ret : 0;
+			return TXN_VERDICT(ret) ? ret : 0;
 		}
 		if (ret == DB_RUNRECOVERY) {
 			LOG("environment needs recovery; reopening");

@@ -9,7 +9,11 @@
 
 #include "store.h"
 
-#define TXN_ROLLBACK (-1) /* a txn body's "abort, but nothing failed" */
+/* A transaction body's verdicts: abort, but nothing failed. (Berkeley DB's errors are below
+ * -30000 or positive errno values.) */
+#define TXN_ROLLBACK (-1) /* the acting account does not exist */
+#define TXN_FULL (-2)     /* a profile would hold too many tags */
+#define TXN_VERDICT(ret) ((ret) <= -1 && (ret) >= -99)
 
 enum { T_ACCOUNTS, T_EDGES, T_FOLLOWING, T_FANS, T_MUTUAL, T_PROFILES, T_COUNT };
 

@@ -10,7 +10,6 @@
  * profiles: id -> seq(4) count(1) then per tag: namelen(1) name kind(1) num-or-len(4) [bytes]
  * (little-endian; kind 1 = integer, 0 = string of len bytes). Tags stay in first-set order.
  */
-#define TXN_FULL (-2) /* a txn body's "abort: too many tags" */
 
 /* Decodes rec (which p then owns) into p; -1 when malformed. */
 static int decode(void *rec, size_t size, struct store_profile *p)
