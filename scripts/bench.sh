@@ -44,6 +44,6 @@ printf '%-34s %12s %8s\n' "endpoint ($procs FastCGI procs, $conns conns, ${dur}s
 printf '%-34s %12.0f %8s\n' "trivial FastCGI responder" "$null" "1.00"
 printf '%-34s %12.0f %8.2f\n' "follow_check (2 targets)" "$check" "$(awk "BEGIN{print $check / $null}")"
 printf '%-34s %12.0f %8.2f\n' "follow_add (1 target, random)" "$add" "$(awk "BEGIN{print $add / $null}")"
-printf '%-34s %12.0f %8.2f\n' "follow_get 100 fans, first page" "$page1" "$(awk "BEGIN{print $page1 / $null}")"
-printf '%-34s %12.0f %8.2f\n' "follow_get 100 fans, at $((fans - 1000))" "$pagen" "$(awk "BEGIN{print $pagen / $null}")"
+printf '%-34s %12.0f %8.2f\n' "follow_get 100 w/ profiles, top" "$page1" "$(awk "BEGIN{print $page1 / $null}")"
+printf '%-34s %12.0f %8.2f\n' "follow_get 100 w/ profiles, $((fans - 1000)) down" "$pagen" "$(awk "BEGIN{print $pagen / $null}")"
 printf '%-34s %12s %8.2f\n' "deep page / first page" "" "$(awk "BEGIN{print $pagen / $page1}")"

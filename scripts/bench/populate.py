@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark set-up: imports N fan accounts and makes each follow one star, over keep-alive
+"""Benchmark set-up: imports N fan accounts (with Nick and FaceUrl) and makes each follow one star, over keep-alive
 HTTP from a few threads; then prints the StartCursor of the page that starts at fan N-1000
 (walked in pages of 1000), so the bench can time a page deep in the list.
 usage: populate.py BASE_URL QUERY STAR N"""
@@ -28,8 +28,11 @@ def conn():
 c = conn()
 post(c, "im_open_login_svc/account_import", {"UserID": star})
 for i in range(0, n, 100):
+    # Every fan has a profile, so a follow_get page also reads 100 profiles by key.
     post(c, "im_open_login_svc/multiaccount_import",
-         {"Accounts": ["f%07d" % j for j in range(i, min(n, i + 100))]})
+         {"AccountList": [{"UserID": "f%07d" % j, "Nick": "Fan number %d" % j,
+                           "FaceUrl": "https://example.com/avatars/%d.png" % j}
+                          for j in range(i, min(n, i + 100))]})
 
 
 def follow(lo, hi):
