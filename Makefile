@@ -6,7 +6,7 @@ PROCS ?= 2
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra
-LDLIBS  = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz
+LDLIBS  = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz -lcurl
 
 MAINS = src/null_main.c src/usersig_main.c
 SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))

@@ -32,6 +32,14 @@ fastcgi.server = (
     "max-procs" => $procs,
     "check-local" => "disable"
   )),
+  # Not a web path: lighttpd starts (and restarts) the webhook dispatcher like a worker.
+  "/_webhook-dispatcher/" => ((
+    "socket" => "$rundir/dispatcher.sock",
+    "bin-path" => "$fcgi",
+    "bin-environment" => ( $env, "FOLLOW_ROLE" => "dispatcher" ),
+    "max-procs" => 1,
+    "check-local" => "disable"
+  )),
   "/null/" => ((
     "socket" => "$rundir/null.sock",
     "bin-path" => "$root/cgi-bin/null.fcgi",

@@ -1,6 +1,7 @@
 /* api_follow.c - follow_add, follow_delete, follow_check, follow_get, follow_get_info. */
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "app.h"
 #include "batch.h"
@@ -68,11 +69,24 @@ static struct json_object *entry_result(struct reply *r, struct json_object *arr
 			    t ? NULL : b->why[i]);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int has_callback(const struct call *c)
+{
+	return c->app->conf.callback_url && *c->app->conf.callback_url;
+}
+
 /* The shape shared by add and delete: read, change, answer one ResultItem per entry. */
 static void change(struct call *c, struct reply *r, const char *list_key, const char *item_key,
 		   int adding)
 {
 	struct store *s = c->app->store;
+	struct store_origin origin;
 	struct batch b;
 	struct json_object *arr;
 	const char *from;
@@ -81,12 +95,17 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 
 	if (read_from(c, r, &from) != 0 || batch_read(c, r, list_key, item_key, from, &b) != 0)
 		return;
+	/* With a callback configured, the change and its webhook event commit together. */
+	origin.client_ip = c->req->client_ip;
+	origin.time_ms = now_ms();
+	store_set_origin(s, has_callback(c) ? &origin : NULL);
 	if (!b.nst) /* nothing to change, but From_Account must still exist */
 		st = store_follow_check(s, from, NULL, 0);
 	else if (adding)
 		st = store_follow_add(s, from, b.st, b.nst, c->now);
 	else
 		st = store_follow_delete(s, from, b.st, b.nst);
+	store_set_origin(s, NULL);
 	if (store_failed(r, st, from))
 		return;
 	arr = reply_array(r, NULL, "ResultItem");

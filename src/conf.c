@@ -128,6 +128,7 @@ static const struct conf_key keys[] = {
 	{"durability", set_durability, F(durability), 0},
 	{"callback_url", set_string, F(callback_url), 0},
 	{"callback_token", set_string, F(callback_token), 0},
+	{"callback_retry_seconds", set_u32, F(callback_retry_seconds), 0},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -168,6 +169,7 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 	c->max_following = 5000;
 	c->max_body_bytes = 1024 * 1024;
 	c->durability = STORE_WRITE;
+	c->callback_retry_seconds = 3600;
 	if (!(f = fopen(path, "r"))) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;

@@ -19,6 +19,7 @@ struct conf {
 	enum store_durability durability;
 	char *callback_url;
 	char *callback_token;
+	uint32_t callback_retry_seconds; /* then an undeliverable event goes to dead-letter */
 };
 
 /* Reads path into c (defaults first). On error returns -1 with "file:line: reason" in err. */

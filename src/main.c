@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "dispatch.h"
 #include "log.h"
 #include "ratelimit.h"
 
@@ -47,8 +48,9 @@ static void warn_if_readable(const char *path)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: follow.fcgi [--check-config CONF]\n"
-			"  run by a FastCGI host with FOLLOW_CONF=/path/to/follow.conf\n");
+	fprintf(stderr, "usage: follow.fcgi [--check-config CONF | --dispatch]\n"
+			"  run by a FastCGI host with FOLLOW_CONF=/path/to/follow.conf; with\n"
+			"  --dispatch (or FOLLOW_ROLE=dispatcher) it delivers webhooks instead\n");
 	return 2;
 }
 
@@ -56,7 +58,8 @@ int main(int argc, char **argv)
 {
 	struct app app;
 	struct store_opts opts;
-	const char *path = getenv("FOLLOW_CONF");
+	const char *path = getenv("FOLLOW_CONF"), *role = getenv("FOLLOW_ROLE");
+	int dispatcher = role && strcmp(role, "dispatcher") == 0;
 	char err[512];
 	int ret, abandoned;
 
@@ -69,7 +72,11 @@ int main(int argc, char **argv)
 		conf_free(&app.conf);
 		return 0;
 	}
-	if (argc != 1 || !path || !*path)
+	if (argc == 2 && strcmp(argv[1], "--dispatch") == 0)
+		dispatcher = 1;
+	else if (argc != 1)
+		return usage();
+	if (!path || !*path)
 		return usage();
 	if (conf_load(path, &app.conf, err, sizeof(err)) != 0) {
 		LOG("%s", err);
@@ -93,7 +100,10 @@ int main(int argc, char **argv)
 		conf_free(&app.conf);
 		return 1;
 	}
-	ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck);
+	if (dispatcher)
+		ret = dispatch_run(&app);
+	else
+		ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck);
 	abandoned = store_close(app.store);
 	ratelimit_close(app.rate);
 	conf_free(&app.conf);

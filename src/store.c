@@ -31,8 +31,9 @@
 #define IDX_MAX (4 + STORE_ID_MAX)
 #define EDGE_KEY_MAX (2 * STORE_ID_MAX + 1)
 
-static const char *const table_files[T_COUNT] = {"accounts.db", "edges.db", "following.db",
-						 "fans.db", "mutual.db", "profiles.db"};
+static const char *const table_files[T_COUNT] = {
+	"accounts.db", "edges.db", "following.db", "fans.db",
+	"mutual.db",   "profiles.db", "outbox.db", "deadletter.db"};
 
 /* ---- encoding ---- */
 
@@ -174,12 +175,16 @@ static int open_env(struct store *s, char *err, size_t errlen)
 			DB *db;
 			if ((ret = db_create(&db, env, 0)) != 0)
 				goto err;
-			if (i >= T_FOLLOWING && i <= T_MUTUAL && (ret = db->set_flags(db, DB_DUPSORT)) != 0) {
+			if ((i >= T_FOLLOWING && i <= T_MUTUAL &&
+			     (ret = db->set_flags(db, DB_DUPSORT)) != 0) ||
+			    (i == T_OUTBOX && (ret = db->set_re_len(db, STORE_EVENT_BYTES)) != 0)) {
 				db->close(db, 0);
 				goto err;
 			}
-			ret = db->open(db, NULL, table_files[i], NULL, DB_HASH,
-				       DB_CREATE | DB_AUTO_COMMIT, 0600);
+			/* The outbox is a queue: record numbers only grow, so they are event ids. */
+			ret = db->open(db, NULL, table_files[i], NULL,
+				       i == T_OUTBOX ? DB_QUEUE : DB_HASH, DB_CREATE | DB_AUTO_COMMIT,
+				       0600);
 			if (ret == 0) {
 				s->db[i] = db;
 				break;
@@ -674,7 +679,9 @@ static int follow_change_body(struct store *s, DB_TXN *txn, void *argp)
 			return ret;
 		t->changed = 1;
 	}
-	return account_put(s, txn, arg->from, &fa);
+	if ((ret = account_put(s, txn, arg->from, &fa)) != 0)
+		return ret;
+	return s->origin ? outbox_append(s, txn, adding, arg->from, arg->t, arg->n, s->origin) : 0;
 }
 
 enum store_status store_follow_add(struct store *s, const char *from, struct store_target *t,

@@ -84,6 +84,25 @@ struct store_profile {
 	void *mem;    /* what the strings point into */
 };
 
+#define STORE_EVENT_BYTES 1024 /* an outbox record (fixed size: the outbox is a DB_QUEUE) */
+
+/* Who made a change: the webhook event of a follow change records it. */
+struct store_origin {
+	const char *client_ip;
+	uint64_t time_ms;
+};
+
+/* A webhook event: the targets whose edge a follow_add / follow_delete really changed. */
+struct store_event {
+	uint32_t id; /* the outbox record number: grows with each event, never reused */
+	int add;     /* 1 after follow_add, 0 after follow_delete */
+	uint64_t time_ms;
+	char client_ip[64];
+	char from[STORE_ID_MAX + 1];
+	size_t n;
+	char to[20][STORE_ID_MAX + 1];
+};
+
 /* One account to import, with the profile tags it brings (Nick, FaceUrl); n may be 0. */
 struct store_import {
 	const char *id;
@@ -125,6 +144,18 @@ enum store_status store_profile_set(struct store *s, const char *id, const struc
 enum store_status store_profile_get(struct store *s, const char *const *ids, size_t n,
 				    struct store_profile *out, int *exists);
 void store_profile_free(struct store_profile *p);
+
+/* While set (not NULL), follow_add / follow_delete calls that change at least one edge append
+ * one event to the outbox in their own transaction. */
+void store_set_origin(struct store *s, const struct store_origin *origin);
+
+/* The outbox, oldest first. *found = 0 when it is empty. */
+enum store_status store_outbox_head(struct store *s, struct store_event *ev, int *found);
+/* Removes a delivered event. */
+enum store_status store_outbox_done(struct store *s, uint32_t id);
+/* Moves an event that exhausted its retries to the dead-letter table, in one transaction. */
+enum store_status store_outbox_dead(struct store *s, const struct store_event *ev);
+enum store_status store_outbox_counts(struct store *s, size_t *pending, size_t *dead);
 
 /* Batches: targets must be distinct and differ from `from`; each gets its result. One
  * transaction per call. `now` is the FollowTime of new edges (Unix seconds). */

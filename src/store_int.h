@@ -15,7 +15,17 @@
 #define TXN_FULL (-2)     /* a profile would hold too many tags */
 #define TXN_VERDICT(ret) ((ret) <= -1 && (ret) >= -99)
 
-enum { T_ACCOUNTS, T_EDGES, T_FOLLOWING, T_FANS, T_MUTUAL, T_PROFILES, T_COUNT };
+enum {
+	T_ACCOUNTS,
+	T_EDGES,
+	T_FOLLOWING,
+	T_FANS,
+	T_MUTUAL,
+	T_PROFILES,
+	T_OUTBOX, /* DB_QUEUE of webhook events, fixed-size records */
+	T_DEAD,   /* hash: event id -> events that exhausted their retries */
+	T_COUNT
+};
 
 struct store {
 	struct store_opts opts;
@@ -26,6 +36,7 @@ struct store {
 	DB *db[T_COUNT];
 	unsigned seed;
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
+	const struct store_origin *origin; /* set: follow changes write webhook events */
 };
 
 struct account {
@@ -48,5 +59,8 @@ int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 		int rmw);
 /* Imports id when it is new. */
 int account_create(struct store *s, DB_TXN *txn, const char *id);
+/* Appends the event of a follow change (the targets of t[] that changed) to the outbox. */
+int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
+		  const struct store_target *t, size_t n, const struct store_origin *origin);
 
 #endif
