@@ -35,6 +35,13 @@ void profile_items(struct reply *r, struct json_object *parent, const struct sto
 	}
 }
 
+/* A tag name as C text; one holding a NUL byte becomes "", which no tag is called. */
+static const char *string_of(struct json_object *v)
+{
+	const char *str = json_object_get_string(v);
+	return strlen(str) == (size_t)json_object_get_string_len(v) ? str : "";
+}
+
 /* Reads ProfileItem into tags; -1 after a request-wide failure. */
 static int read_items(struct call *c, struct reply *r, struct store_tag *tags, size_t *n)
 {
@@ -59,8 +66,7 @@ static int read_items(struct call *c, struct reply *r, struct store_tag *tags, s
 				   "ProfileItem[%zu] must be an object with a string Tag and a Value", i);
 			return -1;
 		}
-		if ((code = tag_value(json_object_get_string(tag), value, &tags[i], info,
-				      sizeof(info))) != 0) {
+		if ((code = tag_value(string_of(tag), value, &tags[i], info, sizeof(info))) != 0) {
 			reply_fail(r, code, "ProfileItem[%zu]: %s", i, info);
 			return -1;
 		}
@@ -118,7 +124,7 @@ static int read_tag_list(struct call *c, struct reply *r, const char **names, si
 			reply_fail(r, ERR_PROFILE_BAD_PARAM, "TagList[%zu] must be a string", i);
 			return -1;
 		}
-		names[i] = json_object_get_string(v);
+		names[i] = string_of(v);
 		if (!tag_known(names[i])) {
 			reply_fail(r, ERR_TAG_UNKNOWN, "TagList[%zu]: unknown profile tag %.64s", i,
 				   names[i]);

@@ -65,7 +65,7 @@ struct store_page {
 };
 
 #define STORE_TAG_MAX 32   /* bytes in a profile tag's name */
-#define STORE_TAGS_MAX 64  /* distinct tags one profile may hold */
+#define STORE_TAGS_MAX 100 /* distinct tags one profile may hold */
 
 /* One profile tag: an integer or a string (not NUL-terminated; len bytes). In a profile read
  * from the store, str points into that profile's own memory. */
