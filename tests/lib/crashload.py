@@ -1,0 +1,162 @@
+"""Crash tests' shared machinery: clients that follow and unfollow a hot account while a killer
+SIGKILLs parts of the service, a record of every change the server acknowledged, and the checks
+afterwards (every acknowledged change present, counters equal lists, followctl verify)."""
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+
+from harness import (FANS, FOLLOWING, MUTUAL, ROOT, check, expect_eq)
+
+STAR = "cr_star"
+CALL_TIMEOUT = 20  # a call that takes longer is a hang
+FOLLOWCTL = os.path.join(ROOT, "cgi-bin", "followctl")
+
+
+def fan(t, i):
+    return "cr_f%02d_%d" % (t, i)
+
+
+def accounts(threads, fans_each):
+    return [STAR] + [fan(t, i) for t in range(threads) for i in range(fans_each)]
+
+
+def post(conn, srv, path, body):
+    """One call; the parsed JSON on HTTP 200, None on a transport error or another status (the
+    outcome is then unknown to the client)."""
+    try:
+        conn.request("POST", "/v4/%s?%s" % (path, srv.query()), json.dumps(body).encode(),
+                     {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        data = resp.read()
+        return json.loads(data) if resp.status == 200 else None
+    except (OSError, http.client.HTTPException, ValueError):
+        conn.close()
+        return None
+
+
+def client(srv, t, fans_each, deadline, known, stats, errors):
+    rnd = random.Random(t)
+    conn = None
+    while time.time() < deadline:
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=CALL_TIMEOUT)
+        f = fan(t, rnd.randrange(fans_each))
+        # Each edge is written by one client only, so its last acknowledged state is known.
+        frm, to = (f, STAR) if rnd.random() < 0.7 else (STAR, f)
+        add = rnd.random() < 0.55
+        t0 = time.time()
+        if add:
+            r = post(conn, srv, "follow/follow_add", {"From_Account": frm, "FollowItem": [{"To_Account": to}]})
+        else:
+            r = post(conn, srv, "follow/follow_delete", {"From_Account": frm, "To_Account": [to]})
+        if time.time() - t0 >= CALL_TIMEOUT - 1:
+            errors.append("a call took %.1fs (hang)" % (time.time() - t0))
+        if r is None:
+            stats["lost"] += 1
+            known[(frm, to)] = None  # unknown until the next acknowledged call
+            conn = None
+            time.sleep(0.01)
+            continue
+        if r.get("ErrorCode") == 0 and r["ResultItem"][0]["ResultCode"] == 0:
+            stats["ok"] += 1
+            known[(frm, to)] = add
+        elif r.get("ErrorCode") == 30006:
+            stats["busy"] += 1
+            known[(frm, to)] = None
+        else:
+            errors.append("unexpected answer: %r" % (r,))
+
+
+def fcgi_children(srv):
+    out = subprocess.run(["pgrep", "-P", str(srv.proc.pid), "-f", "follow.fcgi"],
+                         stdout=subprocess.PIPE, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def kill_workers(srv, deadline, kills, lock):
+    """SIGKILLs a random FastCGI process (worker or dispatcher) every ~0.5 s."""
+    rnd = random.Random(99)
+    while time.time() < deadline:
+        time.sleep(rnd.uniform(0.3, 0.7))
+        with lock:
+            pids = fcgi_children(srv)
+            if pids:
+                try:
+                    os.kill(rnd.choice(pids), signal.SIGKILL)
+                    kills.append(1)
+                except ProcessLookupError:
+                    pass
+
+
+def kill_service(srv, deadline, kills, lock):
+    """SIGKILLs lighttpd and every child at random moments, then starts it again."""
+    rnd = random.Random(7)
+    while time.time() < deadline - 1:
+        time.sleep(rnd.uniform(0.8, 1.6))
+        with lock:
+            srv.restart(crash=True)
+            kills.append(1)
+
+
+def run_load(srv, seconds, killer, threads=12, fans_each=6):
+    srv.import_accounts(accounts(threads, fans_each))
+    known, stats, errors, kills = {}, {"ok": 0, "lost": 0, "busy": 0}, [], []
+    lock = threading.Lock()
+    deadline = time.time() + seconds
+    ths = [threading.Thread(target=client, args=(srv, t, fans_each, deadline, known, stats, errors))
+           for t in range(threads)]
+    ths.append(threading.Thread(target=killer, args=(srv, deadline, kills, lock)))
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(seconds + 3 * CALL_TIMEOUT)
+        check(not th.is_alive(), None, "a client is still blocked: the service hangs")
+    print("  %d kills; %d acknowledged, %d unknown (lost with a process), %d answered 30006"
+          % (len(kills), stats["ok"], stats["lost"], stats["busy"]))
+    check(not errors, None, "\n".join(errors[:10]))
+    check(stats["ok"] > 100, None, "too few calls acknowledged: %r" % stats)
+    return known, kills
+
+
+def wait_steady(srv):
+    """Processes killed at the very end may still be recovering: wait for steady answers."""
+    conn, steady, until = None, 0, time.time() + 60
+    while steady < 30 and time.time() < until:
+        conn = conn or http.client.HTTPConnection("127.0.0.1", srv.port, timeout=CALL_TIMEOUT)
+        r = post(conn, srv, "follow/follow_check", {"From_Account": STAR, "To_Account": [STAR]})
+        steady = steady + 1 if r and r.get("ErrorCode") == 0 else 0
+        if not r:
+            conn = None
+            time.sleep(0.1)
+    check(steady >= 30, None, "the service did not come back after the kills")
+
+
+def check_state(srv, known, threads=12, fans_each=6):
+    wait_steady(srv)
+    for (frm, to), state in sorted(known.items()):
+        if state is None:
+            continue
+        got = srv.follow_type(frm, to)
+        check(bool(got & 2) == state, None,
+              "%s -> %s was acknowledged as %s, FollowType is now %d"
+              % (frm, to, "followed" if state else "unfollowed", got))
+    for acct in accounts(threads, fans_each):
+        fans, following, mutual = (srv.list_ids(acct, k) for k in (FANS, FOLLOWING, MUTUAL))
+        expect_eq(srv.counts(acct), (len(fans), len(following), len(mutual)), None,
+                  "%s counters vs lists" % acct)
+        expect_eq(sorted(mutual), sorted(set(fans) & set(following)), None, "%s mutual" % acct)
+    verify(srv)
+
+
+def verify(srv):
+    """followctl verify against the live environment, when the tool is built."""
+    if not os.access(FOLLOWCTL, os.X_OK):
+        return
+    p = subprocess.run([FOLLOWCTL, "-c", srv.conf_path(), "verify"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 0, None, "followctl verify failed:\n" + p.stdout[-3000:])
