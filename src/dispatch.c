@@ -130,8 +130,14 @@ int dispatch_run(struct app *app)
 			nap(1000);
 			continue;
 		}
+		if (!app_store_ready(app)) {
+			nap(1000);
+			continue;
+		}
 		deliver_head(app, &rt);
 		report(app, &last_status);
+		if (store_needs_restart(app->store))
+			return 1; /* a fresh process will recover the environment */
 	}
 	curl_global_cleanup();
 	return 0;

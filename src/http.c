@@ -150,8 +150,10 @@ static void answer(FCGX_Request *r, const char *json)
 		LOG("client went away before the answer was written");
 }
 
-int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck)
+int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck,
+	       http_should_exit should_exit)
 {
+	int status = 0;
 	FCGX_Request r;
 	stuck_check = stuck;
 	stuck_ctx = ctx;
@@ -182,7 +184,11 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		FCGX_Finish_r(&r);
 		in_request = 0;
 		arm_timer(stopping ? 2000 : 0);
+		if (should_exit && should_exit(ctx)) {
+			status = 1;
+			break;
+		}
 	}
 	FCGX_Free(&r, 1);
-	return 0;
+	return status;
 }

@@ -22,7 +22,11 @@ typedef char *(*http_handler)(const struct http_req *req, void *ctx);
  * so that the web server replaces it. */
 typedef int (*http_stuck_check)(void *ctx);
 
-/* Serves requests until SIGTERM/SIGINT; returns 0 on a clean stop. */
-int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck);
+/* Asked after each answer: non-zero ends the loop (the process should be replaced). */
+typedef int (*http_should_exit)(void *ctx);
+
+/* Serves requests until SIGTERM/SIGINT (0) or should_exit (1). */
+int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck,
+	       http_should_exit should_exit);
 
 #endif

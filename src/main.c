@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -33,7 +34,8 @@ static int make_dirs(const char *path)
 /* The request in progress waits on a database that another process has since recovered. */
 static int app_stuck(void *ctx)
 {
-	return store_orphaned(((struct app *)ctx)->store);
+	struct app *app = ctx;
+	return app->store && store_orphaned(app->store);
 }
 
 /* The config holds the secret key: say so when other users can read it. */
@@ -44,6 +46,13 @@ static void warn_if_readable(const char *path)
 		LOG("warning: %s holds secret_key and is readable by other users (mode %03o); "
 		    "fix with: chmod 600 %s",
 		    path, (unsigned)(st.st_mode & 0777), path);
+}
+
+/* The store is gone for this process: exit after the answer so the host starts a new one. */
+static int app_lost(void *ctx)
+{
+	struct app *app = ctx;
+	return app->store && store_needs_restart(app->store);
 }
 
 static int usage(void)
@@ -93,18 +102,24 @@ int main(int argc, char **argv)
 	opts.max_following = app.conf.max_following;
 	opts.max_followers = app.conf.max_followers;
 	opts.max_mutual = app.conf.max_mutual;
-	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err))) ||
-	    !(app.store = store_open(&opts, err, sizeof(err)))) {
+	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err)))) {
 		LOG("%s", err);
-		ratelimit_close(app.rate);
 		conf_free(&app.conf);
 		return 1;
 	}
+	/* A store that cannot open now (disk full, unwritable folder) is retried on requests,
+	 * which meanwhile get a clear 30006 rather than a dead backend. */
+	app.opts = opts;
+	app.store = store_open(&opts, err, sizeof(err));
+	app.last_try = time(NULL);
+	if (!app.store)
+		LOG("%s; requests get 30006 until it opens", err);
 	if (dispatcher)
 		ret = dispatch_run(&app);
 	else
-		ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck);
-	abandoned = store_close(app.store);
+		ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck,
+				 app_lost);
+	abandoned = app.store ? store_close(app.store) : 0;
 	ratelimit_close(app.rate);
 	conf_free(&app.conf);
 	/* What Berkeley DB lost with a panicked environment is not ours to report as a leak. */

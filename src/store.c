@@ -228,6 +228,11 @@ int store_orphaned(const struct store *s)
 	return s->region_ino && (stat(s->region, &st) != 0 || st.st_ino != s->region_ino);
 }
 
+int store_needs_restart(const struct store *s)
+{
+	return s->needs_restart;
+}
+
 int store_close(struct store *s)
 {
 	int abandoned;
@@ -265,7 +270,10 @@ int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 		DB_TXN *txn = NULL;
 		if (!s->env) {
 			if ((ret = open_env(s, err, sizeof(err))) != 0) {
-				LOG("%s", err);
+				/* After a panic of its own (a failed log write: disk full), DB_REGISTER
+				 * refuses this process a second handle; only a new process can recover. */
+				LOG("%s; this process will be replaced", err);
+				s->needs_restart = 1;
 				return ret;
 			}
 		}

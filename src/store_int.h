@@ -37,6 +37,7 @@ struct store {
 	unsigned seed;
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
 	const struct store_origin *origin; /* set: follow changes write webhook events */
+	int needs_restart; /* the environment could not be reopened by this process */
 };
 
 struct account {
