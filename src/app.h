@@ -3,7 +3,6 @@
 #define APP_H
 
 #include <stdint.h>
-#include <time.h>
 
 #include "conf.h"
 #include "http.h"
@@ -14,14 +13,13 @@ struct json_object;
 
 struct app {
 	struct conf conf;
-	struct store *store;     /* NULL while the environment cannot be opened */
-	struct store_opts opts;  /* how to open it */
-	time_t last_try;         /* the last attempt to open it */
-	struct ratelimit *rate;  /* shared per-API call counters */
+	/* NULL when the environment could not be opened: requests then get 30006 (DB_REGISTER
+	 * allows a process one attempt; a fresh process replaces this one once it would work). */
+	struct store *store;
+	struct store_opts opts; /* how the store is opened */
+	long last_probe;        /* when a child last tried to open it (Unix seconds) */
+	struct ratelimit *rate; /* shared per-API call counters */
 };
-
-/* 1 when app->store is open, trying (at most once a second) to open it when it is not. */
-int app_store_ready(struct app *app);
 
 /* How many APIs the routing table holds (one rate counter each). */
 extern const unsigned route_count;

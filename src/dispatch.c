@@ -130,9 +130,9 @@ int dispatch_run(struct app *app)
 			nap(1000);
 			continue;
 		}
-		if (!app_store_ready(app)) {
-			nap(1000);
-			continue;
+		if (!app->store) {
+			nap(2000);
+			return 1; /* lighttpd starts a new dispatcher, which tries again */
 		}
 		deliver_head(app, &rt);
 		report(app, &last_status);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,11 +49,34 @@ static void warn_if_readable(const char *path)
 		    path, (unsigned)(st.st_mode & 0777), path);
 }
 
-/* The store is gone for this process: exit after the answer so the host starts a new one. */
+/* 1 when a fresh process would open the store: a child tries (this process cannot, after its
+ * own failed attempt), at most once a second. */
+static int store_would_open(struct app *app)
+{
+	long now = (long)time(NULL);
+	pid_t pid;
+	int status;
+	if (now == app->last_probe)
+		return 0;
+	app->last_probe = now;
+	if ((pid = fork()) < 0)
+		return 0;
+	if (pid == 0) {
+		char err[512];
+		struct store *s = store_open(&app->opts, err, sizeof(err));
+		_exit(s && store_close(s) == 0 ? 0 : 1);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Asked after each answer: the process exits, and the host starts a fresh one, when its store
+ * panicked for good, or when it has none and a fresh process would now open it. */
 static int app_lost(void *ctx)
 {
 	struct app *app = ctx;
-	return app->store && store_needs_restart(app->store);
+	if (app->store)
+		return store_needs_restart(app->store);
+	return store_would_open(app);
 }
 
 static int usage(void)
@@ -102,18 +126,15 @@ int main(int argc, char **argv)
 	opts.max_following = app.conf.max_following;
 	opts.max_followers = app.conf.max_followers;
 	opts.max_mutual = app.conf.max_mutual;
-	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err)))) {
-		LOG("%s", err);
-		conf_free(&app.conf);
-		return 1;
-	}
-	/* A store that cannot open now (disk full, unwritable folder) is retried on requests,
-	 * which meanwhile get a clear 30006 rather than a dead backend. */
+	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err))) &&
+	    app.conf.rate_limit)
+		LOG("%s: rate_limit is not enforced by this process", err);
+	/* A store that cannot open (disk full, unwritable folder) still lets the process answer
+	 * a clear 30006 before it is replaced, rather than die with nothing said. */
 	app.opts = opts;
-	app.store = store_open(&opts, err, sizeof(err));
-	app.last_try = time(NULL);
-	if (!app.store)
-		LOG("%s; requests get 30006 until it opens", err);
+	app.last_probe = 0;
+	if (!(app.store = store_open(&opts, err, sizeof(err))))
+		LOG("%s; answering 30006 until the fault is fixed", err);
 	if (dispatcher)
 		ret = dispatch_run(&app);
 	else

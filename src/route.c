@@ -83,7 +83,7 @@ char *route_request(const struct http_req *req, void *appp)
 					 "or nested deeper than 32 levels");
 	else if (code == BODY_DUPLICATE_KEY)
 		reply_fail(&r, family_bad_code(c.route->family), "request body repeats a JSON key");
-	else if (!app_store_ready(app))
+	else if (!app->store)
 		reply_fail(&r, internal_code(c.route->family),
 			   "storage unavailable (see the service log); please retry");
 	else
