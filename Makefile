@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra
 LDLIBS  = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz -lcurl
 
-MAINS = src/null_main.c src/usersig_main.c
+MAINS = src/null_main.c src/usersig_main.c src/followctl_main.c
 SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))
 OBJS = $(SRCS:src/%.c=build/%.o)
@@ -22,9 +22,9 @@ SAN_LIB_OBJS = $(LIB_SRCS:src/%.c=build/san/%.o)
 SAN_UNIT_TESTS = $(patsubst tests/unit/%.c,build/san/tests/%,$(wildcard tests/unit/*_test.c))
 SAN_LOG = $(CURDIR)/build/sanitizer-reports
 
-.PHONY: all deps run test unit bench clean test-sanitizers
+.PHONY: all deps run test unit bench soak clean test-sanitizers
 
-all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig
+all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl
 
 deps:
 	@./scripts/deps.sh
@@ -49,6 +49,10 @@ cgi-bin/follow.fcgi: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 cgi-bin/follow-usersig: build/usersig_main.o $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+cgi-bin/followctl: build/followctl_main.o $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -87,8 +91,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@./scripts/bench.sh
 
+# Ten minutes (SOAK_SECONDS) of mixed load: RSS at start and end, and no error.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@./scripts/soak.sh
+
 clean:
-	rm -rf build cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig run
+	rm -rf build cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl run
 
 # libFuzzer on whole requests (clang, ASan + UBSan); see scripts/fuzz.sh. Output in build/fuzz/.
 FUZZ_SECONDS ?= 60
