@@ -79,11 +79,18 @@ struct admin_edge {
 	uint32_t time; /* FollowTime, not 0 */
 };
 
-/* Adds, in one transaction, every edge of e[] the store lacks, with its time, index entries,
- * mutual entries and counters; an edge that exists keeps its time. Follow limits do not
- * apply. STORE_NO_ACCOUNT (nothing written) when e[*bad].from or .to is not imported. */
+/* Adds every edge of e[] the store lacks, with its time, its index entries, mutual entries
+ * and counters; an edge that exists keeps its time (of two lines for one edge, the first
+ * wins). Follow limits do not apply. All accounts are checked first: STORE_NO_ACCOUNT with
+ * nothing written when e[*bad].from or .to is not imported. The edges are then written 10,000
+ * per transaction, in order of from; *done counts those committed (less than n only after a
+ * failure). */
 enum store_status store_admin_add_edges(struct store *s, const struct admin_edge *e, size_t n,
-					size_t *added, size_t *bad);
+					size_t *added, size_t *bad, size_t *done);
+
+/* Writes the log to disk: what was committed survives a crash of the machine whatever the
+ * durability setting. */
+enum store_status store_admin_flush(struct store *s);
 
 /* A hot backup into target (a new or empty folder) while the service writes: the databases,
  * then the log files, then catastrophic recovery of the copy, so that target is a consistent,
