@@ -40,6 +40,9 @@ build/san/%.o: src/%.c $(wildcard src/*.h)
 build/san/follow.fcgi: $(SAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
+build/san/followctl: build/san/followctl_main.o $(SAN_LIB_OBJS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
 build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(wildcard src/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -Isrc -o $@ $< $(SAN_LIB_OBJS) $(LDLIBS)
@@ -78,12 +81,14 @@ test: deps
 	@$(MAKE) --no-print-directory test-sanitizers
 
 # The whole suite once more against the sanitizer build; any report fails the run.
-test-sanitizers: build/san/follow.fcgi $(SAN_UNIT_TESTS)
+test-sanitizers: build/san/follow.fcgi build/san/followctl $(SAN_UNIT_TESTS)
 	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
 	@for t in $(SAN_UNIT_TESTS); do echo "== $$t (sanitizers)"; \
 		ASAN_OPTIONS=log_path=$(SAN_LOG)/asan UBSAN_OPTIONS=log_path=$(SAN_LOG)/ubsan:print_stacktrace=1 \
 		$$t > /dev/null || exit 1; done
-	@FOLLOW_FCGI=$(CURDIR)/build/san/follow.fcgi SANITIZER_LOG=$(SAN_LOG) ./tests/run.sh
+	@FOLLOW_FCGI=$(CURDIR)/build/san/follow.fcgi FOLLOWCTL=$(CURDIR)/build/san/followctl \
+		ASAN_OPTIONS=log_path=$(SAN_LOG)/asan UBSAN_OPTIONS=log_path=$(SAN_LOG)/ubsan \
+		SANITIZER_LOG=$(SAN_LOG) ./tests/run.sh
 	@if [ -n "$$(ls -A $(SAN_LOG))" ]; then echo "sanitizer reports:"; cat $(SAN_LOG)/*; exit 1; fi
 	@echo "sanitizers: no reports"
 

@@ -14,7 +14,7 @@ from harness import (FANS, FOLLOWING, MUTUAL, ROOT, check, expect_eq)
 
 STAR = "cr_star"
 CALL_TIMEOUT = 20  # a call that takes longer is a hang
-FOLLOWCTL = os.path.join(ROOT, "cgi-bin", "followctl")
+FOLLOWCTL = os.environ.get("FOLLOWCTL") or os.path.join(ROOT, "cgi-bin", "followctl")
 
 
 def fan(t, i):
@@ -154,9 +154,7 @@ def check_state(srv, known, threads=12, fans_each=6):
 
 
 def verify(srv):
-    """followctl verify against the live environment, when the tool is built."""
-    if not os.access(FOLLOWCTL, os.X_OK):
-        return
+    """followctl verify against the live environment."""
     p = subprocess.run([FOLLOWCTL, "-c", srv.conf_path(), "verify"], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     check(p.returncode == 0, None, "followctl verify failed:\n" + p.stdout[-3000:])

@@ -638,11 +638,17 @@ def expect_get_page(r, want=100):
               "FollowItem[%d].To_Account must be a non-empty string" % i)
         check(type(it["FollowTime"]) is int and it["FollowTime"] > 1500000000, r,
               "FollowItem[%d].FollowTime must be Unix seconds (int)" % i)
-        check(it["ProfileItem"] == [], r, "FollowItem[%d].ProfileItem should be []" % i)
-        check(type(it["ProfileSequence"]) is int and it["ProfileSequence"] == 0, r,
-              "FollowItem[%d].ProfileSequence should be 0" % i)
-        check(type(it["profile_sequence"]) is int and it["profile_sequence"] == 0, r,
-              "FollowItem[%d].profile_sequence should be 0" % i)
+        # Profiles (t1100 checks their content): a list of {Tag, Value}, and one version
+        # number under both spellings, 0 exactly when the account never set a tag.
+        check(isinstance(it["ProfileItem"], list) and
+              all(isinstance(p, dict) and list(p) == ["Tag", "Value"] for p in it["ProfileItem"]),
+              r, "FollowItem[%d].ProfileItem should be a list of {Tag, Value}" % i)
+        check(type(it["ProfileSequence"]) is int and it["ProfileSequence"] >= 0, r,
+              "FollowItem[%d].ProfileSequence should be a version number" % i)
+        check(it["profile_sequence"] == it["ProfileSequence"], r,
+              "FollowItem[%d].profile_sequence should equal ProfileSequence" % i)
+        check((it["ProfileSequence"] == 0) == (it["ProfileItem"] == []), r,
+              "FollowItem[%d]: version 0 exactly when no tag is set" % i)
         key = (-it["FollowTime"], idkey(it["To_Account"]))
         if prev is not None:
             check(prev < key, r, "FollowItem[%d] out of order (newest first, then account "
