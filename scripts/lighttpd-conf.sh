@@ -3,13 +3,13 @@
 # responder), so `make run`, the tests and the benchmark all host the service the same way.
 # usage: lighttpd-conf.sh ROOT RUNDIR PORT CONF PROCS
 # Environment: FOLLOW_FCGI overrides the responder binary (the sanitizer build); SANITIZER_LOG
-# names a folder where its AddressSanitizer/UBSan reports are written.
+# names a folder where its AddressSanitizer/UBSan reports are written; ASAN_EXTRA adds options.
 set -e
 root=$1 rundir=$2 port=$3 conf=$4 procs=${5:-2}
 fcgi=${FOLLOW_FCGI:-$root/cgi-bin/follow.fcgi}
 env="\"FOLLOW_CONF\" => \"$conf\""
 if [ -n "${SANITIZER_LOG:-}" ]; then
-	env="$env, \"ASAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/asan:detect_leaks=1\""
+	env="$env, \"ASAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/asan:detect_leaks=1${ASAN_EXTRA:+:$ASAN_EXTRA}\""
 	env="$env, \"UBSAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/ubsan:print_stacktrace=1\""
 fi
 mkdir -p "$rundir/www"

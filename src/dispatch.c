@@ -123,13 +123,18 @@ int dispatch_run(struct app *app)
 			close(fd);
 	}
 	memset(&rt, 0, sizeof(rt));
-	if (!app->conf.callback_url || !*app->conf.callback_url)
+	if (!app->conf.callback_url || !*app->conf.callback_url) {
+		/* Idle without the environment: a handle it never uses would keep a recovered
+		 * environment's deleted region files mapped (and their disk space taken). */
 		LOG("no callback_url: webhooks are off; the dispatcher idles");
-	while (!stopping) {
-		if (!app->conf.callback_url || !*app->conf.callback_url) {
+		if (app->store)
+			store_close(app->store);
+		app->store = NULL;
+		while (!stopping)
 			nap(1000);
-			continue;
-		}
+		return 0;
+	}
+	while (!stopping) {
 		if (!app->store) {
 			nap(2000);
 			return 1; /* lighttpd starts a new dispatcher, which tries again */

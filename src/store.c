@@ -152,6 +152,10 @@ static int open_env(struct store *s, char *err, size_t errlen)
 	    (ret = env->set_lg_bsize(env, 1024 * 1024)) != 0 ||
 	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0)
 		goto err;
+	/* Region files are mapped: allocate all their pages now, so a full disk later fails a
+	 * write with ENOSPC instead of killing the process with SIGBUS on a fresh page. */
+	if ((ret = env->set_flags(env, DB_REGION_INIT, 1)) != 0)
+		goto err;
 	if (s->opts.durability == STORE_NOSYNC)
 		ret = env->set_flags(env, DB_TXN_NOSYNC, 1);
 	else if (s->opts.durability == STORE_WRITE)
@@ -297,6 +301,10 @@ int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 		if (ret == DB_RUNRECOVERY) {
 			LOG("environment needs recovery; reopening");
 			close_handles(s);
+			/* The abandoned environment stays mapped (its files deleted by the
+			 * recovery); finish this call, then let a fresh process take over. */
+			if (s->abandoned)
+				s->needs_restart = 1;
 		} else if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED) {
 			LOG("transaction failed: %s", db_strerror(ret));
 			return ret;

@@ -14,6 +14,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from harness import *  # noqa: E402,F401,F403
 from crashload import verify  # noqa: E402
 
+# On a full disk Berkeley DB may also die growing a mapped region file (SIGBUS); lighttpd
+# replaces the worker. That is the fault itself, not a memory error: the sanitizer build must
+# not count it.
+os.environ["ASAN_EXTRA"] = "handle_sigbus=0"
+
 
 def mount(args, target):
     p = subprocess.run(["mount"] + args + [target], stderr=subprocess.PIPE, text=True)
@@ -38,6 +43,16 @@ def raw_call(srv, path, body):
         return 0, None
 
 
+def wait_steady(srv):
+    """Workers that abandoned the full environment are replaced after their answer: wait for
+    30 OK answers in a row before reading the state."""
+    steady, until = 0, time.time() + 60
+    while steady < 30 and time.time() < until:
+        status, r = raw_call(srv, "follow/follow_check", {"From_Account": "df_star", "To_Account": ["df_00"]})
+        steady = steady + 1 if r and r["ErrorCode"] == 0 else 0
+    check(steady >= 30, None, "the service did not settle after the fault")
+
+
 def wait_until_ok(srv, path, body, seconds=30):
     until = time.time() + seconds
     while time.time() < until:
@@ -49,7 +64,7 @@ def wait_until_ok(srv, path, body, seconds=30):
 
 
 def test_disk_full(srv):
-    """srv's data folder lives on a 96 MiB tmpfs (see __main__); fill it, write, free it."""
+    """srv's data folder lives on a small tmpfs (see TmpfsServer); fill it, write, free it."""
     srv.import_accounts(["df_star"] + ["df_%02d" % i for i in range(40)])
     acked = set()
     for i in range(20):
@@ -59,25 +74,32 @@ def test_disk_full(srv):
     filler = os.path.join(srv.fault_mount, "filler")
     subprocess.run(["dd", "if=/dev/zero", "of=" + filler, "bs=1M", "count=512"],
                    stderr=subprocess.DEVNULL)
-    codes = {}
+    codes, other = {}, 0
     for i in range(20, 40):
         # Writes whose log cannot be written are refused with an internal error, never OK.
         status, r = raw_call(srv, "im_open_login_svc/account_import",
                              {"UserID": "df_big_%d" % i, "Nick": "n" * 500})
         if r:
             codes[r["ErrorCode"]] = codes.get(r["ErrorCode"], 0) + 1
+        else:
+            other += 1  # a worker Berkeley DB could not grow a region for is being replaced
         status, r = raw_call(srv, "follow/follow_add",
                              {"From_Account": "df_%02d" % i, "FollowItem": [{"To_Account": "df_star"}]})
         if r and r["ErrorCode"] == 0:
             acked.add("df_%02d" % i)
         elif r:
             codes[r["ErrorCode"]] = codes.get(r["ErrorCode"], 0) + 1
-    print("  answers while the disk was full: %r" % codes)
+        else:
+            other += 1
+    print("  answers while the disk was full: %r (and %d from lighttpd while a worker was "
+          "replaced)" % (codes, other))
     check(set(codes) <= {0, 30006, 70500}, None, "only internal errors while full: %r" % codes)
-    check(codes.get(30006, 0) + codes.get(70500, 0) > 0, None, "a full disk must show: %r" % codes)
+    check(codes.get(30006, 0) + codes.get(70500, 0) >= 20, None,
+          "a full disk must show as 30006/70500 on most calls: %r" % codes)
     os.remove(filler)
     wait_until_ok(srv, "follow/follow_add", {"From_Account": "df_39", "FollowItem": [{"To_Account": "df_star"}]})
     acked.add("df_39")
+    wait_steady(srv)
     fans = set(srv.list_ids("df_star", FANS))
     check(acked <= fans, None, "acknowledged follows lost: %r" % sorted(acked - fans))
     expect_eq(srv.counts("df_star")[0], len(fans), None, "fan counter after the fault")
@@ -126,7 +148,7 @@ class TmpfsServer(Server):
     def start(self):
         if not getattr(self, "fault_mount", None):
             self.fault_mount = tempfile.mkdtemp(prefix="follow-full-")
-            mount(["-t", "tmpfs", "-o", "size=96m", "tmpfs"], self.fault_mount)
+            mount(["-t", "tmpfs", "-o", "size=160m", "tmpfs"], self.fault_mount)
             self.overrides["data_dir"] = os.path.join(self.fault_mount, "data")
         Server.start(self)
 
