@@ -28,8 +28,6 @@
  */
 
 #define MAX_TRIES 40
-#define IDX_MAX (4 + STORE_ID_MAX)
-#define EDGE_KEY_MAX (2 * STORE_ID_MAX + 1)
 
 static const char *const table_files[T_COUNT] = {
 	"accounts.db", "edges.db", "following.db", "fans.db",
@@ -66,7 +64,7 @@ void dbt_user(DBT *d, void *buf, size_t cap)
 }
 
 /* Index entry: newest first means the largest time must sort first, hence ~time big-endian. */
-static size_t idx_encode(unsigned char *buf, uint32_t time, const char *id)
+size_t idx_encode(unsigned char *buf, uint32_t time, const char *id)
 {
 	uint32_t inv = ~time;
 	size_t len = strlen(id);
@@ -91,7 +89,7 @@ static int idx_decode(const DBT *d, struct store_item *it)
 	return 0;
 }
 
-static size_t edge_key(char *buf, const char *from, const char *to)
+size_t edge_key(char *buf, const char *from, const char *to)
 {
 	size_t a = strlen(from), b = strlen(to);
 	memcpy(buf, from, a);
@@ -346,7 +344,7 @@ int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 	return 0;
 }
 
-static int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a)
+int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a)
 {
 	unsigned char buf[12];
 	DBT key, val;
@@ -359,7 +357,7 @@ static int account_put(struct store *s, DB_TXN *txn, const char *id, const struc
 }
 
 /* Reads the edge from->to; *time is 0 when there is none (FollowTime 0 is never stored). */
-static int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to,
+int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to,
 		    uint32_t *time, int rmw)
 {
 	char kbuf[EDGE_KEY_MAX];
@@ -380,7 +378,7 @@ static int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *
 	return 0;
 }
 
-static int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
+int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
 		   const char *other)
 {
 	unsigned char buf[IDX_MAX];

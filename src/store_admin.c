@@ -1,7 +1,6 @@
 /* store_admin.c - whole-store work for followctl: verify, stats, export, import, hot backup and
  * restore. The records are those documented at the top of store.c, store_profile.c and
- * store_outbox.c; the few helpers those files keep static (edge key, index entry, account write,
- * record decoding) are repeated here, byte for byte the same encodings. */
+ * store_outbox.c; store.c's edge key, index entry and account helpers are shared through store_int.h. */
 #include "store_admin.h"
 
 #include <db.h>
@@ -19,80 +18,14 @@
 #include "log.h"
 #include "store_int.h"
 
-#define IDX_MAX (4 + STORE_ID_MAX)
-#define EDGE_KEY_MAX (2 * STORE_ID_MAX + 1)
 #define TXN_NOMEM (-50)      /* a body's verdict: this process ran out of memory */
 #define ADMIN_PRIORITY 1000u /* above the service's default 100: a deadlock aborts the other */
 
 /* ---- encodings (as in store.c) ---- */
 
-static size_t edge_key(char *buf, const char *from, const char *to)
-{
-	size_t a = strlen(from), b = strlen(to);
-	memcpy(buf, from, a);
-	buf[a] = '\0';
-	memcpy(buf + a + 1, to, b);
-	return a + 1 + b;
-}
-
-static size_t idx_encode(unsigned char *buf, uint32_t time, const char *id)
-{
-	uint32_t inv = ~time;
-	size_t len = strlen(id);
-	buf[0] = (inv >> 24) & 0xff;
-	buf[1] = (inv >> 16) & 0xff;
-	buf[2] = (inv >> 8) & 0xff;
-	buf[3] = inv & 0xff;
-	memcpy(buf + 4, id, len);
-	return 4 + len;
-}
-
 static uint32_t idx_time(const unsigned char *p)
 {
 	return ~((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
-}
-
-static int account_write(struct store *s, DB_TXN *txn, const char *id, const struct account *a)
-{
-	unsigned char buf[12];
-	DBT key, val;
-	put_le32(buf, a->following);
-	put_le32(buf + 4, a->followers);
-	put_le32(buf + 8, a->mutual);
-	dbt_init(&key, id, strlen(id));
-	dbt_init(&val, buf, sizeof(buf));
-	return s->db[T_ACCOUNTS]->put(s->db[T_ACCOUNTS], txn, &key, &val, 0);
-}
-
-static int edge_read(struct store *s, DB_TXN *txn, const char *from, const char *to,
-		     uint32_t *time, int rmw)
-{
-	char kbuf[EDGE_KEY_MAX];
-	unsigned char vbuf[4];
-	DBT key, val;
-	int ret;
-	dbt_init(&key, kbuf, edge_key(kbuf, from, to));
-	dbt_user(&val, vbuf, sizeof(vbuf));
-	ret = s->db[T_EDGES]->get(s->db[T_EDGES], txn, &key, &val, rmw ? DB_RMW : 0);
-	*time = 0;
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret != 0)
-		return ret;
-	if (val.size != 4)
-		return EINVAL;
-	*time = get_le32(vbuf);
-	return 0;
-}
-
-static int idx_put(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
-		   const char *other)
-{
-	unsigned char buf[IDX_MAX];
-	DBT key, val;
-	dbt_init(&key, owner, strlen(owner));
-	dbt_init(&val, buf, idx_encode(buf, time, other));
-	return s->db[table]->put(s->db[table], txn, &key, &val, DB_NODUPDATA);
 }
 
 /* A profile record (store_profile.c) into p; the strings point into rec. -1 when malformed. */
@@ -1147,18 +1080,18 @@ static int add_edges_body(struct store *s, DB_TXN *txn, void *argp)
 			arg->bad = arg->order[k]; /* deleted since the check */
 			return TXN_ROLLBACK;
 		}
-		if ((ret = edge_read(s, txn, e->from, e->to, &cur, 1)) != 0)
+		if ((ret = edge_get(s, txn, e->from, e->to, &cur, 1)) != 0)
 			return ret;
 		if (cur)
 			continue; /* an existing edge keeps its time */
-		if ((ret = edge_read(s, txn, e->to, e->from, &back, 0)) != 0)
+		if ((ret = edge_get(s, txn, e->to, e->from, &back, 0)) != 0)
 			return ret;
 		dbt_init(&key, kbuf, edge_key(kbuf, e->from, e->to));
 		put_le32(vbuf, e->time);
 		dbt_init(&val, vbuf, 4);
 		if ((ret = s->db[T_EDGES]->put(s->db[T_EDGES], txn, &key, &val, 0)) != 0 ||
-		    (ret = idx_put(s, txn, T_FOLLOWING, e->from, e->time, e->to)) != 0 ||
-		    (ret = idx_put(s, txn, T_FANS, e->to, e->time, e->from)) != 0)
+		    (ret = idx_add(s, txn, T_FOLLOWING, e->from, e->time, e->to)) != 0 ||
+		    (ret = idx_add(s, txn, T_FANS, e->to, e->time, e->from)) != 0)
 			return ret;
 		f = &arg->a.v[fi];
 		t = &arg->a.v[ti];
@@ -1167,8 +1100,8 @@ static int add_edges_body(struct store *s, DB_TXN *txn, void *argp)
 		f->dirty = t->dirty = 1;
 		if (back) {
 			uint32_t since = back > e->time ? back : e->time;
-			if ((ret = idx_put(s, txn, T_MUTUAL, e->from, since, e->to)) != 0 ||
-			    (ret = idx_put(s, txn, T_MUTUAL, e->to, since, e->from)) != 0)
+			if ((ret = idx_add(s, txn, T_MUTUAL, e->from, since, e->to)) != 0 ||
+			    (ret = idx_add(s, txn, T_MUTUAL, e->to, since, e->from)) != 0)
 				return ret;
 			f->stored[C_MUTUAL]++;
 			t->stored[C_MUTUAL]++;
@@ -1179,7 +1112,7 @@ static int add_edges_body(struct store *s, DB_TXN *txn, void *argp)
 		const struct acct *x = &arg->a.v[i];
 		struct account a = {x->stored[C_FOLLOWING], x->stored[C_FOLLOWERS],
 				    x->stored[C_MUTUAL]};
-		if (x->dirty && (ret = account_write(s, txn, x->id, &a)) != 0)
+		if (x->dirty && (ret = account_put(s, txn, x->id, &a)) != 0)
 			return ret;
 	}
 	return 0;
@@ -1629,7 +1562,7 @@ static int corrupt_counter_body(struct store *s, DB_TXN *txn, void *argp)
 		return TXN_ROLLBACK;
 	arg->was = a.following;
 	a.following++;
-	return account_write(s, txn, arg->id, &a);
+	return account_put(s, txn, arg->id, &a);
 }
 
 enum store_status store_admin_corrupt_counter(struct store *s, const char *id, uint32_t *was)
@@ -1648,7 +1581,7 @@ static int drop_fan_body(struct store *s, DB_TXN *txn, void *argp)
 	DBT key, val;
 	DBC *c;
 	int ret, t_ret;
-	if ((ret = edge_read(s, txn, arg->id, arg->other, &time, 0)) != 0)
+	if ((ret = edge_get(s, txn, arg->id, arg->other, &time, 0)) != 0)
 		return ret;
 	if (!time)
 		return TXN_ROLLBACK;

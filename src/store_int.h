@@ -13,6 +13,9 @@
  * -30000 or positive errno values.) */
 #define TXN_ROLLBACK (-1) /* the acting account does not exist */
 #define TXN_FULL (-2)     /* a profile would hold too many tags */
+#define IDX_MAX (4 + STORE_ID_MAX)          /* an index entry: ~time(4, big-endian) . id */
+#define EDGE_KEY_MAX (2 * STORE_ID_MAX + 1) /* an edge key: from NUL to */
+
 #define TXN_VERDICT(ret) ((ret) <= -1 && (ret) >= -99)
 
 enum {
@@ -58,6 +61,17 @@ void dbt_user(DBT *d, void *buf, size_t cap);
 /* Reads an account's counters; *found says whether it is imported. rmw locks it for update. */
 int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a, int *found,
 		int rmw);
+/* The record encodings of store.c, shared with followctl's store_admin.c. */
+size_t idx_encode(unsigned char *buf, uint32_t time, const char *id);
+size_t edge_key(char *buf, const char *from, const char *to);
+int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a);
+/* Reads the edge from->to; *time is 0 when there is none. rmw locks it for update. */
+int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t *time,
+	     int rmw);
+/* Adds one index entry (table T_FOLLOWING, T_FANS or T_MUTUAL). */
+int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
+	    const char *other);
+
 /* Imports id when it is new. */
 int account_create(struct store *s, DB_TXN *txn, const char *id);
 /* Appends the event of a follow change (the targets of t[] that changed) to the outbox. */
