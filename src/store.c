@@ -150,10 +150,6 @@ static int open_env(struct store *s, char *err, size_t errlen)
 	    (ret = env->set_lg_bsize(env, 1024 * 1024)) != 0 ||
 	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0)
 		goto err;
-	/* Region files are mapped: allocate all their pages now, so a full disk later fails a
-	 * write with ENOSPC instead of killing the process with SIGBUS on a fresh page. */
-	if ((ret = env->set_flags(env, DB_REGION_INIT, 1)) != 0)
-		goto err;
 	if (s->opts.durability == STORE_NOSYNC)
 		ret = env->set_flags(env, DB_TXN_NOSYNC, 1);
 	else if (s->opts.durability == STORE_WRITE)
