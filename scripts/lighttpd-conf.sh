@@ -9,7 +9,7 @@ root=$1 rundir=$2 port=$3 conf=$4 procs=${5:-2}
 fcgi=${FOLLOW_FCGI:-$root/cgi-bin/follow.fcgi}
 env="\"FOLLOW_CONF\" => \"$conf\""
 if [ -n "${SANITIZER_LOG:-}" ]; then
-	env="$env, \"ASAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/asan:detect_leaks=1${ASAN_EXTRA:+:$ASAN_EXTRA}\""
+	env="$env, \"ASAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/asan:detect_leaks=1:fast_unwind_on_malloc=0${ASAN_EXTRA:+:$ASAN_EXTRA}\""
 	env="$env, \"UBSAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/ubsan:print_stacktrace=1\""
 fi
 mkdir -p "$rundir/www"

@@ -17,6 +17,7 @@ struct app {
 	 * allows a process one attempt; a fresh process replaces this one once it would work). */
 	struct store *store;
 	struct store_opts opts; /* how the store is opened */
+	int store_lost;         /* Berkeley DB kept memory it could not free (failed open/close) */
 	long last_probe;        /* when a child last tried to open it (Unix seconds) */
 	struct ratelimit *rate; /* shared per-API call counters */
 };

@@ -128,7 +128,7 @@ int dispatch_run(struct app *app)
 		 * environment's deleted region files mapped (and their disk space taken). */
 		LOG("no callback_url: webhooks are off; the dispatcher idles");
 		if (app->store)
-			store_close(app->store);
+			app->store_lost |= store_close(app->store);
 		app->store = NULL;
 		while (!stopping)
 			nap(1000);

@@ -133,14 +133,17 @@ int main(int argc, char **argv)
 	 * a clear 30006 before it is replaced, rather than die with nothing said. */
 	app.opts = opts;
 	app.last_probe = 0;
-	if (!(app.store = store_open(&opts, err, sizeof(err))))
+	app.store_lost = 0;
+	if (!(app.store = store_open(&opts, err, sizeof(err)))) {
 		LOG("%s; answering 30006 until the fault is fixed", err);
+		app.store_lost = 1; /* a failed open may leave the library's memory behind */
+	}
 	if (dispatcher)
 		ret = dispatch_run(&app);
 	else
 		ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck,
 				 app_lost);
-	abandoned = app.store ? store_close(app.store) : 0;
+	abandoned = (app.store ? store_close(app.store) : 0) | app.store_lost;
 	ratelimit_close(app.rate);
 	conf_free(&app.conf);
 	/* What Berkeley DB lost with a panicked environment is not ours to report as a leak. */
