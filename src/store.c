@@ -295,10 +295,6 @@ int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 		if (ret == DB_RUNRECOVERY) {
 			LOG("environment needs recovery; reopening");
 			close_handles(s);
-			/* The abandoned environment stays mapped (its files deleted by the
-			 * recovery); finish this call, then let a fresh process take over. */
-			if (s->abandoned)
-				s->needs_restart = 1;
 		} else if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED) {
 			LOG("transaction failed: %s", db_strerror(ret));
 			return ret;

@@ -121,8 +121,8 @@ int store_close(struct store *s);
 /* 1 when another process has recovered (re-created) the environment since this one opened it:
  * a call blocked on a lock of the old one will never return. Async-signal-safe. */
 int store_orphaned(const struct store *s);
-/* 1 when this process should be replaced after its answer: it lost the environment for good
- * (it cannot be reopened here), or it abandoned a panicked one whose memory stays mapped. */
+/* 1 when this process lost the environment for good (it panicked and cannot be reopened here):
+ * the process should exit after its answer so that a fresh one recovers. */
 int store_needs_restart(const struct store *s);
 
 /* Accounts. Importing an account that exists succeeds and changes nothing here. */
