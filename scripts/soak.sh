@@ -20,10 +20,17 @@ for ((i = 0; i < 1000; i += 100)); do
 	list=$(seq -s, -f '"b%.0f"' "$i" $((i + 99)))
 	curl -sf -o /dev/null "$base/v4/im_open_login_svc/multiaccount_import?$q" -d "{\"Accounts\":[$list]}"
 done
-rss() { # total RSS (KiB) of the service's FastCGI processes
-	ps -o rss= -p "$(pgrep -d, -P "$pid" -f follow.fcgi)" | awk '{s += $1} END {print s}'
+rss() { # the FastCGI processes' total RSS, and its private part (RssAnon), in KiB: RSS also
+	# counts Berkeley DB's mapped cache as the processes touch it, which grows up to the cache
+	# size and says nothing about leaks; RssAnon is the processes' own heap.
+	local p total=0 anon=0
+	for p in $(pgrep -P "$pid" -f follow.fcgi); do
+		total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/"$p"/status)))
+		anon=$((anon + $(awk '/^RssAnon/ {print $2}' /proc/"$p"/status)))
+	done
+	echo "RSS $total, private $anon"
 }
-echo "soak: ${secs}s of mixed load; RSS of the FastCGI processes (KiB):"
+echo "soak: ${secs}s of mixed load; the FastCGI processes' memory (KiB):"
 echo "  start: $(rss)"
 QUERY="$q" ACCOUNTS=1000 wrk -t2 -c8 -d"${secs}s" -s "$root/scripts/bench/mixed.lua" "$base" > "$tmp/wrk.out" &
 wrk_pid=$!
