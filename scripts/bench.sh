@@ -13,10 +13,12 @@ cleanup() { [ -n "${pid:-}" ] && kill -TERM -- -"$pid" 2>/dev/null; wait 2>/dev/
 trap cleanup EXIT
 
 sed -e "s|^data_dir = .*|data_dir = $tmp/data|" "$root/conf/follow.conf" > "$tmp/follow.conf"
+chmod 600 "$tmp/follow.conf"
 "$root/scripts/lighttpd-conf.sh" "$root" "$tmp" "$port" "$tmp/follow.conf" "$procs" > "$tmp/lighttpd.conf"
 setsid lighttpd -D -f "$tmp/lighttpd.conf" & pid=$!
 base="http://127.0.0.1:$port"
-q="sdkappid=1400000000&identifier=administrator&usersig=bench&random=1&contenttype=json"
+sig=$("$root/cgi-bin/follow-usersig" -c "$tmp/follow.conf" administrator 86400)
+q="sdkappid=1400000000&identifier=administrator&usersig=$sig&random=1&contenttype=json"
 for _ in $(seq 50); do curl -s -o /dev/null "$base/null/" && break; sleep 0.1; done
 
 for ((i = 0; i < accounts; i += 100)); do

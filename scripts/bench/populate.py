@@ -48,6 +48,7 @@ for t in threads:
 for t in threads:
     t.join()
 
+c = conn()  # the first connection sat idle past lighttpd's keep-alive while threads worked
 cursor, seen = "", 0
 while seen < n - 1000:
     r = post(c, "follow/follow_get", {"From_Account": star, "FollowType": 1, "StartCursor": cursor,
