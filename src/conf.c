@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef int (*conf_setter)(struct conf *c, const char *value, void *field);
 
@@ -242,4 +243,22 @@ int conf_is_admin(const struct conf *c, const char *id)
 		if (strcmp(c->admins[i], id) == 0)
 			return 1;
 	return 0;
+}
+
+/* mkdir -p: a fresh config's data_dir just works. */
+int conf_make_data_dir(const struct conf *c)
+{
+	char buf[PATH_MAX];
+	char *p;
+	if (snprintf(buf, sizeof(buf), "%s", c->data_dir) >= (int)sizeof(buf))
+		return -1;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
 }

@@ -26,5 +26,7 @@ struct conf {
 int conf_load(const char *path, struct conf *c, char *err, size_t errlen);
 void conf_free(struct conf *c);
 int conf_is_admin(const struct conf *c, const char *id);
+/* Creates data_dir and its parents when missing; 0 on success (errno set otherwise). */
+int conf_make_data_dir(const struct conf *c);
 
 #endif

@@ -617,23 +617,6 @@ static const struct command {
 	{"debug-drop-fan", C_DROP_FAN, 2},
 };
 
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -1;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
-}
-
 static int run(const struct command *cmd, char **args, const struct conf *c)
 {
 	struct store_opts opts;
@@ -645,7 +628,7 @@ static int run(const struct command *cmd, char **args, const struct conf *c)
 	if (cmd->cmd == C_RESTORE)
 		return cmd_restore(c, args[0]);
 	if (cmd->cmd == C_IMPORT) {
-		if (make_dirs(c->data_dir) != 0) {
+		if (conf_make_data_dir(c) != 0) {
 			fprintf(stderr, "followctl: cannot create data_dir %s: %s\n", c->data_dir,
 				strerror(errno));
 			return 1;

@@ -14,24 +14,6 @@
 #include "log.h"
 #include "ratelimit.h"
 
-/* mkdir -p, so a fresh config's data_dir just works. */
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -1;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
-}
-
 /* The request in progress waits on a database that another process has since recovered. */
 static int app_stuck(void *ctx)
 {
@@ -116,7 +98,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	warn_if_readable(path);
-	if (make_dirs(app.conf.data_dir) != 0) {
+	if (conf_make_data_dir(&app.conf) != 0) {
 		LOG("cannot create data_dir %s: %s", app.conf.data_dir, strerror(errno));
 		conf_free(&app.conf);
 		return 1;
