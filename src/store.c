@@ -3,6 +3,7 @@
 
 #include <db.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,72 @@ static void close_handles(struct store *s)
 	s->env = NULL;
 }
 
+/*
+ * Why opens take a lock of our own: DB_REGISTER's registry lock covers only the decision to
+ * recover. When no recovery is needed (a brand-new folder after its first opener, a restored
+ * backup, a clean stop) Berkeley DB drops that lock before the region files exist, so several
+ * openers create and join __db.00N at once: a joiner reads a region whose size its creator has
+ * not yet written and fails with "mmap: Invalid argument", or joins an environment that a
+ * concurrent recovery is removing and blocks forever on one of its mutexes. The reference
+ * guide puts creating and recovering an environment on the application: one opener at a time.
+ * The kernel drops the lock when its holder dies, so a killed opener never blocks the others.
+ * Not a __db.* name: recovery removes those.
+ */
+#define OPEN_LOCK_FILE "open.lock"
+#define OPEN_LOCK_WAIT_MS 120000 /* recovery of a long log can take this long */
+
+static int open_lock(const struct store *s, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct flock fl;
+	unsigned waited = 0, step = 1;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", s->dir, OPEN_LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return fd;
+		if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
+		    waited >= OPEN_LOCK_WAIT_MS) {
+			snprintf(err, errlen, "%s: %s", path,
+				 waited >= OPEN_LOCK_WAIT_MS ? "another process has been opening the "
+							      "database for too long"
+							    : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		/* Polled, not F_SETLKW: the wait stays bounded without a signal. */
+		usleep(step * 1000);
+		waited += step;
+		step = step < 8 ? step * 2 : 8;
+	}
+}
+
+static void open_unlock(int fd)
+{
+	close(fd); /* drops the lock */
+}
+
+static int open_env_locked(struct store *s, char *err, size_t errlen);
+
 static int open_env(struct store *s, char *err, size_t errlen)
+{
+	int fd, ret;
+	if ((fd = open_lock(s, err, errlen)) < 0)
+		return EAGAIN;
+	ret = open_env_locked(s, err, errlen);
+	open_unlock(fd);
+	return ret;
+}
+
+static int open_env_locked(struct store *s, char *err, size_t errlen)
 {
 	/* A process killed inside a transaction leaves its locks behind. DB_REGISTER notices the
 	 * dead process when the next one opens (lighttpd respawns it) and runs recovery, which
@@ -168,7 +234,8 @@ static int open_env(struct store *s, char *err, size_t errlen)
 	}
 
 	for (i = 0; i < T_COUNT; i++) {
-		/* Processes start together; a racing create of the same file is retried. */
+		/* Opens are one at a time (open_lock), but a running writer can still pick this
+		 * open's locks as a deadlock victim. */
 		for (tries = 0;; tries++) {
 			DB *db;
 			if ((ret = db_create(&db, env, 0)) != 0)
@@ -188,7 +255,7 @@ static int open_env(struct store *s, char *err, size_t errlen)
 				break;
 			}
 			db->close(db, 0);
-			if (tries >= 20 || (ret != DB_LOCK_DEADLOCK && ret != EEXIST && ret != ENOENT))
+			if (tries >= 20 || ret != DB_LOCK_DEADLOCK)
 				goto err;
 			usleep(20000);
 		}
