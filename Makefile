@@ -5,20 +5,32 @@ PROCS ?= 2
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra
-LDLIBS  = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz -lcurl
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Isrc -MMD -MP
 
-MAINS = src/null_main.c src/usersig_main.c src/followctl_main.c
-SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
-LIB_SRCS = $(filter-out src/main.c,$(SRCS))
-OBJS = $(SRCS:src/%.c=build/%.o)
-LIB_OBJS = $(LIB_SRCS:src/%.c=build/%.o)
+# The layers (see README, "Source layout"); each program links only the ones it uses.
+COMMON  = $(wildcard src/common/*.c)
+STORE   = $(wildcard src/store/*.c)
+ADMIN   = $(wildcard src/admin/*.c)
+SERVICE = $(wildcard src/http/*.c src/request/*.c src/api/*.c src/webhook/*.c)
+USERSIG = src/request/usersig.c
+
+FCGI_SRCS    = src/bin/follow_fcgi.c $(SERVICE) $(STORE) $(COMMON)
+CTL_SRCS     = src/bin/followctl.c $(ADMIN) $(STORE) $(COMMON)
+SIG_SRCS     = src/bin/follow_usersig.c $(USERSIG) $(COMMON)
+# Unit tests may reach into any layer but the FastCGI loop.
+TEST_SRCS    = $(filter-out src/http/%,$(SERVICE)) $(ADMIN) $(STORE) $(COMMON)
+
+FCGI_LIBS = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz -lcurl
+CTL_LIBS  = -ljson-c -ldb-5.3
+SIG_LIBS  = -ljson-c -lcrypto -lz
+TEST_LIBS = $(FCGI_LIBS)
+LDLIBS    = $(FCGI_LIBS)
+
+obj = $(patsubst src/%.c,$(1)/%.o,$(2))
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/*_test.c))
 
 # The sanitizer build: same sources, AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-SAN_OBJS = $(SRCS:src/%.c=build/san/%.o)
-SAN_LIB_OBJS = $(LIB_SRCS:src/%.c=build/san/%.o)
 SAN_UNIT_TESTS = $(patsubst tests/unit/%.c,build/san/tests/%,$(wildcard tests/unit/*_test.c))
 SAN_LOG = $(CURDIR)/build/sanitizer-reports
 
@@ -29,43 +41,45 @@ all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/follow
 deps:
 	@./scripts/deps.sh
 
-build/%.o: src/%.c $(wildcard src/*.h)
+build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-build/san/%.o: src/%.c $(wildcard src/*.h)
+build/san/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-build/san/follow.fcgi: $(SAN_OBJS)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+-include $(shell find build -name '*.d' 2>/dev/null)
 
-build/san/followctl: build/san/followctl_main.o $(SAN_LIB_OBJS)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+build/san/follow.fcgi: $(call obj,build/san/obj,$(FCGI_SRCS))
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(FCGI_LIBS)
 
-build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(wildcard src/*.h)
+build/san/followctl: $(call obj,build/san/obj,$(CTL_SRCS))
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CTL_LIBS)
+
+build/san/tests/%: tests/unit/%.c $(call obj,build/san/obj,$(TEST_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -Isrc -o $@ $< $(SAN_LIB_OBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(TEST_LIBS)
 
-cgi-bin/follow.fcgi: $(OBJS)
+cgi-bin/follow.fcgi: $(call obj,build/obj,$(FCGI_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(FCGI_LIBS)
 
-cgi-bin/follow-usersig: build/usersig_main.o $(LIB_OBJS)
+cgi-bin/follow-usersig: $(call obj,build/obj,$(SIG_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(SIG_LIBS)
 
-cgi-bin/followctl: build/followctl_main.o $(LIB_OBJS)
+cgi-bin/followctl: $(call obj,build/obj,$(CTL_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
 
-cgi-bin/null.fcgi: src/null_main.c
+cgi-bin/null.fcgi: src/bin/null_fcgi.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -lfcgi
 
-build/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard src/*.h)
+build/tests/%: tests/unit/%.c $(call obj,build/obj,$(TEST_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(TEST_LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

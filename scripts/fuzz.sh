@@ -25,22 +25,21 @@ done
 
 mkdir -p "$OUT/obj" "$OUT/corpus"
 
-# Every src/*.c but the FastCGI loop (main.c, http.c) and any other program's main().
+# Every layer of src/ but the FastCGI loop (src/http/) and the programs' main()s (src/bin/).
 srcs=""
-for c in src/*.c; do
-	case "$c" in src/main.c | src/http.c) continue ;; esac
-	grep -Eq '^int[[:space:]]+main[[:space:]]*\(' "$c" && continue
+for c in src/*/*.c; do
+	case "$c" in src/http/* | src/bin/*) continue ;; esac
 	srcs="$srcs $c"
 done
 
 # Rebuild an object when its source, any header or this script is newer.
 newest_dep=scripts/fuzz.sh
-for h in src/*.h; do
+for h in src/*/*.h; do
 	[ "$h" -nt "$newest_dep" ] && newest_dep=$h
 done
 objs=""
 for c in $srcs tests/fuzz/fuzz_request.c; do
-	o="$OUT/obj/$(basename "$c" .c).o"
+	o="$OUT/obj/$(echo "${c%.c}" | tr / _).o"
 	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$newest_dep" -nt "$o" ]; then
 		echo "fuzz: cc $c"
 		# shellcheck disable=SC2086

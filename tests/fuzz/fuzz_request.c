@@ -29,13 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "conf.h"
-#include "errors.h"
-#include "http.h"
-#include "ratelimit.h"
-#include "store.h"
-#include "usersig.h"
+#include "request/app.h"
+#include "common/conf.h"
+#include "common/errors.h"
+#include "http/http.h"
+#include "request/ratelimit.h"
+#include "store/store.h"
+#include "request/usersig.h"
 
 #define SDKAPPID 1400000000u
 #define SECRET "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
-#include "store_admin.h"
+#include "store/store.h"
+#include "admin/admin.h"
 
 #define PROCS 16  /* processes that open at once */
 #define ROUNDS 50 /* rounds of them, cycling through the three starting states */

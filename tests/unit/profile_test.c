@@ -7,17 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store.h"
-
-static int failed, checks;
-#define CHECK(c)                                                                              \
-	do {                                                                                  \
-		checks++;                                                                     \
-		if (!(c)) {                                                                   \
-			failed++;                                                             \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); \
-		}                                                                             \
-	} while (0)
+#include "store/store.h"
+#include "check.h"
 
 static struct store_tag str_tag(const char *name, const char *v)
 {
@@ -143,6 +134,5 @@ int main(void)
 	}
 	store_close(s);
 	nftw(dir, rm, 16, FTW_DEPTH | FTW_PHYS);
-	printf("profile_test: %d checks, %d failed\n", checks, failed);
-	return failed != 0;
+	return check_summary("profile_test");
 }

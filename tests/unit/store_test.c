@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,66 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
-
-/* ---- a tiny harness ---------------------------------------------------------------------- */
-
-static int g_checks, g_fail;
-static char g_ctx[256]; /* printed with every failure when set */
-
-static int check_(int ok, const char *expr, const char *file, int line)
-{
-	g_checks++;
-	if (!ok) {
-		g_fail++;
-		fprintf(stderr, "%s:%d: CHECK failed: %s%s%s\n", file, line, expr,
-			g_ctx[0] ? "  [" : "", g_ctx[0] ? g_ctx : "");
-		if (g_ctx[0])
-			fprintf(stderr, "]\n");
-	}
-	return ok;
-}
-
-static int check_eq_int_(long long a, long long b, const char *ea, const char *eb,
-			 const char *file, int line)
-{
-	g_checks++;
-	if (a != b) {
-		g_fail++;
-		fprintf(stderr, "%s:%d: CHECK_EQ_INT failed: %s == %s (%lld vs %lld)%s%s%s\n", file,
-			line, ea, eb, a, b, g_ctx[0] ? "  [" : "", g_ctx, g_ctx[0] ? "]" : "");
-	}
-	return a == b;
-}
-
-static int check_eq_str_(const char *a, const char *b, const char *ea, const char *eb,
-			 const char *file, int line)
-{
-	int ok = a && b && strcmp(a, b) == 0;
-	g_checks++;
-	if (!ok) {
-		g_fail++;
-		fprintf(stderr, "%s:%d: CHECK_EQ_STR failed: %s == %s (\"%s\" vs \"%s\")%s%s%s\n",
-			file, line, ea, eb, a ? a : "(null)", b ? b : "(null)",
-			g_ctx[0] ? "  [" : "", g_ctx, g_ctx[0] ? "]" : "");
-	}
-	return ok;
-}
-
-#define CHECK(c) check_((c) != 0, #c, __FILE__, __LINE__)
-#define CHECK_EQ_INT(a, b) check_eq_int_((long long)(a), (long long)(b), #a, #b, __FILE__, __LINE__)
-#define CHECK_EQ_STR(a, b) check_eq_str_((a), (b), #a, #b, __FILE__, __LINE__)
-/* The same, for helpers that report their caller's position. */
-#define CHECK_AT(c) check_((c) != 0, #c, file, line)
-#define CHECK_EQ_INT_AT(a, b) check_eq_int_((long long)(a), (long long)(b), #a, #b, file, line)
-
-static void set_ctx(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g_ctx, sizeof g_ctx, fmt, ap);
-	va_end(ap);
-}
+#include "store/store.h"
+#include "check.h"
 
 static int g_trace; /* STORE_TEST_TRACE=1 prints every operation of the random tests */
 
@@ -1771,6 +1712,5 @@ int main(void)
 
 	for (i = 0; i < g_ndirs; i++)
 		rm_rf(g_dirs[i]);
-	printf("store_test: %d checks, %d failed\n", g_checks, g_fail);
-	return g_fail ? 1 : 0;
+	return check_summary("store_test");
 }

@@ -3,22 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "usersig.h"
+#include "common/errors.h"
+#include "request/usersig.h"
+#include "check.h"
 
 #define KEY "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
-
-static int failed, checks;
-#define CHECK_EQ_INT(a, b)                                                                    \
-	do {                                                                                  \
-		long long a_ = (a), b_ = (b);                                                 \
-		checks++;                                                                     \
-		if (a_ != b_) {                                                               \
-			failed++;                                                             \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, \
-				#a, a_, b_);                                                  \
-		}                                                                             \
-	} while (0)
 
 static int verify(const char *sig, const char *id, unsigned sdkappid, long now)
 {
@@ -56,16 +45,13 @@ int main(void)
 		for (i = 0; i < len; i++) {
 			char *t = strdup(sig);
 			t[i] = t[i] == 'A' ? 'B' : 'A';
-			if (verify(t, "xiaojun", 1400000000, 1700000000) == 0 && strcmp(t, sig) != 0) {
-				failed++;
-				fprintf(stderr, "tampered sig accepted at %zu\n", i);
-			}
-			checks++;
+			set_ctx("a sig tampered at %zu", i);
+			CHECK(verify(t, "xiaojun", 1400000000, 1700000000) != 0 || strcmp(t, sig) == 0);
 			free(t);
 		}
+		g_ctx[0] = '\0';
 	}
 	free(sig);
 	free(other);
-	printf("usersig_test: %d checks, %d failed\n", checks, failed);
-	return failed != 0;
+	return check_summary("usersig_test");
 }

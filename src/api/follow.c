@@ -1,0 +1,257 @@
+/* api_follow.c - follow_add, follow_delete, follow_check, follow_get, follow_get_info. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "request/app.h"
+#include "request/batch.h"
+#include "request/body.h"
+#include "request/cursor.h"
+#include "common/errors.h"
+
+#define WANT_DEFAULT 100
+#define WANT_MAX 1000
+
+/* Reads From_Account; -1 after a request-wide failure. */
+static int read_from(struct call *c, struct reply *r, const char **from)
+{
+	switch (body_id_field(c->body, "From_Account", from)) {
+	case FIELD_OK:
+		return 0;
+	case FIELD_MISSING:
+		reply_fail(r, ERR_BAD_FIELD, "From_Account is missing");
+		break;
+	case FIELD_TYPE:
+		reply_fail(r, ERR_NOT_STRING, "From_Account must be a string");
+		break;
+	default:
+		reply_fail(r, ERR_BAD_FIELD,
+			   "From_Account must be 1-32 bytes of UTF-8 without control bytes");
+	}
+	return -1;
+}
+
+/* Turns a store call's status into a request-wide failure; 0 when it succeeded. */
+static int store_failed(struct reply *r, enum store_status st, const char *from)
+{
+	if (st == STORE_NO_ACCOUNT)
+		reply_fail(r, ERR_NOT_IMPORTED, "From_Account %s is not imported", from);
+	else if (st != STORE_OK)
+		reply_fail(r, ERR_INTERNAL, NULL);
+	return st != STORE_OK;
+}
+
+static int result_code(enum store_result res)
+{
+	switch (res) {
+	case STORE_DONE:
+		return 0;
+	case STORE_TARGET_MISSING:
+		return ERR_NOT_IMPORTED;
+	case STORE_MAX_FOLLOWING:
+		return ERR_MAX_FOLLOWING;
+	case STORE_MAX_FOLLOWERS:
+		return ERR_MAX_FOLLOWERS;
+	case STORE_MAX_MUTUAL_FROM:
+		return ERR_MAX_MUTUAL_FROM;
+	default:
+		return ERR_MAX_MUTUAL_TO;
+	}
+}
+
+/* Appends one ResultItem-style entry for batch entry i; returns it for extra fields. */
+static struct json_object *entry_result(struct reply *r, struct json_object *arr,
+					const struct batch *b, size_t i)
+{
+	const struct store_target *t = batch_target(b, i);
+	int code = t ? result_code(t->result) : b->code[i];
+	return reply_result(r, arr, "To_Account", b->ids[i], b->idlen[i], code,
+			    t ? NULL : b->why[i]);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int has_callback(const struct call *c)
+{
+	return c->app->conf.callback_url && *c->app->conf.callback_url;
+}
+
+/* The shape shared by add and delete: read, change, answer one ResultItem per entry. */
+static void change(struct call *c, struct reply *r, const char *list_key, const char *item_key,
+		   int adding)
+{
+	struct store *s = c->app->store;
+	struct store_origin origin;
+	struct batch b;
+	struct json_object *arr;
+	const char *from;
+	enum store_status st;
+	size_t i;
+
+	if (read_from(c, r, &from) != 0 || batch_read(c, r, list_key, item_key, from, &b) != 0)
+		return;
+	/* With a callback configured, the change and its webhook event commit together. */
+	origin.client_ip = c->req->client_ip;
+	origin.time_ms = now_ms();
+	store_set_origin(s, has_callback(c) ? &origin : NULL);
+	if (!b.nst) /* nothing to change, but From_Account must still exist */
+		st = store_follow_check(s, from, NULL, 0);
+	else if (adding)
+		st = store_follow_add(s, from, b.st, b.nst, c->now);
+	else
+		st = store_follow_delete(s, from, b.st, b.nst);
+	store_set_origin(s, NULL);
+	if (store_failed(r, st, from))
+		return;
+	arr = reply_array(r, NULL, "ResultItem");
+	for (i = 0; i < b.n; i++)
+		entry_result(r, arr, &b, i);
+}
+
+void api_follow_add(struct call *c, struct reply *r)
+{
+	change(c, r, "FollowItem", "To_Account", 1);
+}
+
+void api_follow_delete(struct call *c, struct reply *r)
+{
+	change(c, r, "To_Account", NULL, 0);
+}
+
+void api_follow_check(struct call *c, struct reply *r)
+{
+	struct batch b;
+	struct json_object *arr, *item;
+	const char *from;
+	size_t i;
+
+	if (read_from(c, r, &from) != 0 || batch_read(c, r, "To_Account", NULL, NULL, &b) != 0 ||
+	    store_failed(r, store_follow_check(c->app->store, from, b.st, b.nst), from))
+		return;
+	arr = reply_array(r, NULL, "ResultItem");
+	for (i = 0; i < b.n; i++) {
+		const struct store_target *t = batch_target(&b, i);
+		item = entry_result(r, arr, &b, i);
+		reply_int(r, item, "FollowType", t ? t->follow_type : 0);
+	}
+}
+
+void api_follow_get_info(struct call *c, struct reply *r)
+{
+	struct batch b;
+	struct json_object *arr, *item;
+	const char *from;
+	size_t i;
+
+	if (read_from(c, r, &from) != 0 || batch_read(c, r, "To_Account", NULL, NULL, &b) != 0 ||
+	    store_failed(r, store_follow_info(c->app->store, from, b.st, b.nst), from))
+		return;
+	arr = reply_array(r, NULL, "FollowInfo");
+	for (i = 0; i < b.n; i++) {
+		const struct store_target *t = batch_target(&b, i);
+		struct store_counts none = {0, 0, 0};
+		const struct store_counts *n = t ? &t->counts : &none;
+		item = entry_result(r, arr, &b, i);
+		reply_int(r, item, "FollowerCount", n->followers);
+		reply_int(r, item, "FollowingCount", n->following);
+		reply_int(r, item, "MutualFollowingCount", n->mutual);
+	}
+}
+
+/* Reads follow_get's FollowType, WantNum and StartCursor; -1 after a failure. */
+static int read_page_args(struct call *c, struct reply *r, enum store_list *kind, size_t *want,
+			  struct store_item *after, int *has_after)
+{
+	const char *cur = "";
+	int64_t v;
+
+	if (body_int(c->body, "FollowType", &v) != FIELD_OK || v < 1 || v > 3) {
+		reply_fail(r, ERR_BAD_FIELD, "FollowType must be 1 (fans), 2 (following) or 3 (mutual)");
+		return -1;
+	}
+	*kind = (enum store_list)v;
+	switch (body_int(c->body, "WantNum", &v)) {
+	case FIELD_MISSING:
+		v = WANT_DEFAULT;
+		break;
+	case FIELD_OK:
+		if (v > 0)
+			break;
+		/* fall through */
+	default:
+		reply_fail(r, ERR_BAD_FIELD, "WantNum must be a positive integer");
+		return -1;
+	}
+	*want = v > WANT_MAX ? WANT_MAX : (size_t)v;
+	switch (body_string(c->body, "StartCursor", &cur)) {
+	case FIELD_MISSING:
+	case FIELD_OK:
+		break;
+	default:
+		reply_fail(r, ERR_BAD_FIELD, "StartCursor must be a string");
+		return -1;
+	}
+	*has_after = *cur != '\0';
+	if (*has_after && cursor_decode(cur, *kind, after) != 0) {
+		reply_fail(r, ERR_BAD_FIELD, "StartCursor is not a cursor of this list");
+		return -1;
+	}
+	return 0;
+}
+
+void api_follow_get(struct call *c, struct reply *r)
+{
+	struct store_item after;
+	struct store_page page = {0};
+	struct store_profile *profiles = NULL;
+	const char **ids = NULL;
+	int *exists = NULL;
+	struct json_object *arr, *item;
+	enum store_list kind;
+	const char *from;
+	char next[CURSOR_MAX] = "";
+	size_t want, i;
+	int has_after;
+
+	if (read_from(c, r, &from) != 0 ||
+	    read_page_args(c, r, &kind, &want, &after, &has_after) != 0 ||
+	    store_failed(r, store_list_page(c->app->store, from, kind, has_after ? &after : NULL,
+					    want, &page),
+			 from))
+		goto out;
+	/* One keyed profile lookup per item keeps the page O(page). */
+	ids = calloc(page.n ? page.n : 1, sizeof(*ids));
+	exists = calloc(page.n ? page.n : 1, sizeof(*exists));
+	profiles = calloc(page.n ? page.n : 1, sizeof(*profiles));
+	for (i = 0; ids && i < page.n; i++)
+		ids[i] = page.items[i].id;
+	if (!ids || !exists || !profiles ||
+	    store_profile_get(c->app->store, ids, page.n, profiles, exists) != STORE_OK) {
+		reply_fail(r, ERR_INTERNAL, NULL);
+		goto out;
+	}
+	arr = reply_array(r, NULL, "FollowItem");
+	for (i = 0; i < page.n; i++) {
+		item = reply_object(r, arr);
+		reply_str(r, item, "To_Account", page.items[i].id);
+		reply_int(r, item, "FollowTime", page.items[i].time);
+		profile_items(r, item, &profiles[i], NULL, 0);
+		reply_int(r, item, "ProfileSequence", profiles[i].seq);
+		reply_int(r, item, "profile_sequence", profiles[i].seq);
+	}
+	if (page.more && page.n)
+		cursor_encode(kind, &page.items[page.n - 1], next);
+	reply_str(r, r->root, "NextCursor", next);
+out:
+	for (i = 0; profiles && i < page.n; i++)
+		store_profile_free(&profiles[i]);
+	free(profiles);
+	free(exists);
+	free(ids);
+	store_page_free(&page);
+}

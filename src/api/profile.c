@@ -1,0 +1,176 @@
+/* api_profile.c - portrait_set and portrait_get, and the ProfileItem lists other APIs show. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "request/app.h"
+#include "request/batch.h"
+#include "request/body.h"
+#include "common/errors.h"
+#include "common/tags.h"
+
+#define TAGS_PER_CALL 100
+
+void profile_items(struct reply *r, struct json_object *parent, const struct store_profile *p,
+		   const char *const *only, size_t n_only)
+{
+	struct json_object *arr = reply_array(r, parent, "ProfileItem");
+	size_t i, k, count = only ? n_only : p->n;
+	for (k = 0; k < count; k++) {
+		const struct store_tag *t = NULL;
+		struct json_object *item;
+		for (i = 0; i < p->n; i++)
+			if (!only || strcmp(p->tag[i].name, only[k]) == 0) {
+				t = &p->tag[only ? i : k];
+				break;
+			}
+		if (!t)
+			continue; /* asked for, never set */
+		item = reply_object(r, arr);
+		reply_str(r, item, "Tag", t->name);
+		if (t->is_int)
+			reply_int(r, item, "Value", t->num);
+		else
+			reply_strn(r, item, "Value", t->str, t->len);
+	}
+}
+
+/* A tag name as C text; one holding a NUL byte becomes "", which no tag is called. */
+static const char *string_of(struct json_object *v)
+{
+	const char *str = json_object_get_string(v);
+	return strlen(str) == (size_t)json_object_get_string_len(v) ? str : "";
+}
+
+/* Reads ProfileItem into tags; -1 after a request-wide failure. */
+static int read_items(struct call *c, struct reply *r, struct store_tag *tags, size_t *n)
+{
+	struct json_object *list, *item, *tag, *value;
+	char info[256];
+	size_t i;
+	int code;
+
+	if (body_array(c->body, "ProfileItem", TAGS_PER_CALL, &list) != FIELD_OK) {
+		reply_fail(r, ERR_PROFILE_BAD_PARAM, "ProfileItem must be an array of 1 to %d items",
+			   TAGS_PER_CALL);
+		return -1;
+	}
+	*n = json_object_array_length(list);
+	for (i = 0; i < *n; i++) {
+		item = json_object_array_get_idx(list, i);
+		if (!json_object_is_type(item, json_type_object) ||
+		    !json_object_object_get_ex(item, "Tag", &tag) ||
+		    !json_object_is_type(tag, json_type_string) ||
+		    !json_object_object_get_ex(item, "Value", &value)) {
+			reply_fail(r, ERR_PROFILE_BAD_PARAM,
+				   "ProfileItem[%zu] must be an object with a string Tag and a Value", i);
+			return -1;
+		}
+		if ((code = tag_value(string_of(tag), value, &tags[i], info, sizeof(info))) != 0) {
+			reply_fail(r, code, "ProfileItem[%zu]: %s", i, info);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void api_portrait_set(struct call *c, struct reply *r)
+{
+	struct store_tag tags[TAGS_PER_CALL];
+	const char *from;
+	size_t n;
+
+	switch (body_id_field(c->body, "From_Account", &from)) {
+	case FIELD_OK:
+		break;
+	case FIELD_TYPE:
+		reply_fail(r, ERR_NOT_STRING, "From_Account must be a string");
+		return;
+	default:
+		reply_fail(r, ERR_PROFILE_BAD_PARAM, "From_Account is missing or malformed");
+		return;
+	}
+	if (read_items(c, r, tags, &n) != 0)
+		return;
+	switch (store_profile_set(c->app->store, from, tags, n)) {
+	case STORE_OK:
+		break;
+	case STORE_NO_ACCOUNT:
+		reply_fail(r, ERR_PROFILE_NO_ACCOUNT, "From_Account %s is not imported", from);
+		break;
+	case STORE_FULL:
+		reply_fail(r, ERR_PROFILE_BAD_PARAM, "a profile holds at most %d tags",
+			   STORE_TAGS_MAX);
+		break;
+	default:
+		reply_fail(r, ERR_ACCOUNT_INTERNAL, NULL);
+	}
+}
+
+/* Reads TagList; -1 after a request-wide failure. */
+static int read_tag_list(struct call *c, struct reply *r, const char **names, size_t *n)
+{
+	struct json_object *list, *v;
+	size_t i;
+	if (body_array(c->body, "TagList", TAGS_PER_CALL, &list) != FIELD_OK) {
+		reply_fail(r, ERR_PROFILE_BAD_PARAM, "TagList must be an array of 1 to %d tags",
+			   TAGS_PER_CALL);
+		return -1;
+	}
+	*n = json_object_array_length(list);
+	for (i = 0; i < *n; i++) {
+		v = json_object_array_get_idx(list, i);
+		if (!json_object_is_type(v, json_type_string)) {
+			reply_fail(r, ERR_PROFILE_BAD_PARAM, "TagList[%zu] must be a string", i);
+			return -1;
+		}
+		names[i] = string_of(v);
+		if (!tag_known(names[i])) {
+			reply_fail(r, ERR_TAG_UNKNOWN, "TagList[%zu]: unknown profile tag %.64s", i,
+				   names[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void api_portrait_get(struct call *c, struct reply *r)
+{
+	const char *names[TAGS_PER_CALL], *ids[BATCH_MAX];
+	struct store_profile *profiles = NULL;
+	int exists[BATCH_MAX];
+	struct json_object *arr, *item;
+	struct batch b;
+	size_t i, n_names;
+
+	if (batch_read(c, r, "To_Account", NULL, NULL, &b) != 0 ||
+	    read_tag_list(c, r, names, &n_names) != 0)
+		return;
+	for (i = 0; i < b.nst; i++)
+		ids[i] = b.st[i].id;
+	if (!(profiles = calloc(b.nst ? b.nst : 1, sizeof(*profiles)))) {
+		reply_fail(r, ERR_ACCOUNT_INTERNAL, NULL);
+		return;
+	}
+	if (store_profile_get(c->app->store, ids, b.nst, profiles, exists) != STORE_OK) {
+		reply_fail(r, ERR_ACCOUNT_INTERNAL, NULL);
+		goto out;
+	}
+	arr = reply_array(r, NULL, "UserProfileItem");
+	for (i = 0; i < b.n; i++) {
+		int slot = b.slot[i];
+		int code = slot < 0 ? b.code[i] : exists[slot] ? 0 : ERR_PROFILE_NO_ACCOUNT;
+		item = reply_object(r, arr);
+		reply_strn(r, item, "To_Account", b.ids[i], b.idlen[i]);
+		if (code == 0)
+			profile_items(r, item, &profiles[slot], names, n_names);
+		else
+			reply_array(r, item, "ProfileItem");
+		reply_int(r, item, "ResultCode", code);
+		reply_str(r, item, "ResultInfo", code ? (slot < 0 ? b.why[i] : err_text(code)) : "");
+	}
+out:
+	for (i = 0; i < b.nst; i++)
+		store_profile_free(&profiles[i]);
+	free(profiles);
+}

@@ -1,0 +1,135 @@
+/* main.c - start-up (config, data folder, store), the serving loop, and clean shutdown. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "request/app.h"
+#include "webhook/dispatch.h"
+#include "common/log.h"
+#include "request/ratelimit.h"
+
+/* The request in progress waits on a database that another process has since recovered. */
+static int app_stuck(void *ctx)
+{
+	struct app *app = ctx;
+	return app->store && store_orphaned(app->store);
+}
+
+/* The config holds the secret key: say so when other users can read it. */
+static void warn_if_readable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+		LOG("warning: %s holds secret_key and is readable by other users (mode %03o); "
+		    "fix with: chmod 600 %s",
+		    path, (unsigned)(st.st_mode & 0777), path);
+}
+
+/* 1 when a fresh process would open the store: a child tries (this process cannot, after its
+ * own failed attempt), at most once a second. */
+static int store_would_open(struct app *app)
+{
+	long now = (long)time(NULL);
+	pid_t pid;
+	int status;
+	if (now == app->last_probe)
+		return 0;
+	app->last_probe = now;
+	if ((pid = fork()) < 0)
+		return 0;
+	if (pid == 0) {
+		char err[512];
+		struct store *s = store_open(&app->opts, err, sizeof(err));
+		_exit(s && store_close(s) == 0 ? 0 : 1);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Asked after each answer: the process exits, and the host starts a fresh one, when its store
+ * panicked for good, or when it has none and a fresh process would now open it. */
+static int app_lost(void *ctx)
+{
+	struct app *app = ctx;
+	if (app->store)
+		return store_needs_restart(app->store);
+	return store_would_open(app);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: follow.fcgi [--check-config CONF | --dispatch]\n"
+			"  run by a FastCGI host with FOLLOW_CONF=/path/to/follow.conf; with\n"
+			"  --dispatch (or FOLLOW_ROLE=dispatcher) it delivers webhooks instead\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct app app;
+	struct store_opts opts;
+	const char *path = getenv("FOLLOW_CONF"), *role = getenv("FOLLOW_ROLE");
+	int dispatcher = role && strcmp(role, "dispatcher") == 0;
+	char err[512];
+	int ret, abandoned;
+
+	if (argc == 3 && strcmp(argv[1], "--check-config") == 0) {
+		if (conf_load(argv[2], &app.conf, err, sizeof(err)) != 0) {
+			fprintf(stderr, "follow: %s\n", err);
+			return 1;
+		}
+		warn_if_readable(argv[2]);
+		conf_free(&app.conf);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--dispatch") == 0)
+		dispatcher = 1;
+	else if (argc != 1)
+		return usage();
+	if (!path || !*path)
+		return usage();
+	if (conf_load(path, &app.conf, err, sizeof(err)) != 0) {
+		LOG("%s", err);
+		return 1;
+	}
+	warn_if_readable(path);
+	if (conf_make_data_dir(&app.conf) != 0) {
+		LOG("cannot create data_dir %s: %s", app.conf.data_dir, strerror(errno));
+		conf_free(&app.conf);
+		return 1;
+	}
+	opts.dir = app.conf.data_dir;
+	opts.durability = app.conf.durability;
+	opts.max_following = app.conf.max_following;
+	opts.max_followers = app.conf.max_followers;
+	opts.max_mutual = app.conf.max_mutual;
+	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err))) &&
+	    app.conf.rate_limit)
+		LOG("%s: rate_limit is not enforced by this process", err);
+	/* A store that cannot open (disk full, unwritable folder) still lets the process answer
+	 * a clear 30006 before it is replaced, rather than die with nothing said. */
+	app.opts = opts;
+	app.last_probe = 0;
+	app.store_lost = 0;
+	if (!(app.store = store_open(&opts, err, sizeof(err)))) {
+		LOG("%s; answering 30006 until the fault is fixed", err);
+		app.store_lost = 1; /* a failed open may leave the library's memory behind */
+	}
+	if (dispatcher)
+		ret = dispatch_run(&app);
+	else
+		ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck,
+				 app_lost);
+	abandoned = (app.store ? store_close(app.store) : 0) | app.store_lost;
+	ratelimit_close(app.rate);
+	conf_free(&app.conf);
+	/* What Berkeley DB lost with a panicked environment is not ours to report as a leak. */
+	if (abandoned)
+		_exit(ret == 0 ? 0 : 1);
+	return ret == 0 ? 0 : 1;
+}

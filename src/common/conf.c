@@ -1,0 +1,264 @@
+/* conf.c - parses `key = value` lines into struct conf; a bad line stops start-up. */
+#include "common/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef int (*conf_setter)(struct conf *c, const char *value, void *field);
+
+struct conf_key {
+	const char *name;
+	conf_setter set;
+	size_t offset;
+	int required;
+};
+
+static int parse_u64(const char *v, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return (errno || *end || *out > max) ? -1 : 0;
+}
+
+static int set_u32(struct conf *c, const char *v, void *field)
+{
+	unsigned long long n;
+	(void)c;
+	if (parse_u64(v, UINT32_MAX, &n) != 0)
+		return -1;
+	*(uint32_t *)field = (uint32_t)n;
+	return 0;
+}
+
+static int set_size(struct conf *c, const char *v, void *field)
+{
+	unsigned long long n;
+	(void)c;
+	if (parse_u64(v, SIZE_MAX / 2, &n) != 0 || n == 0)
+		return -1;
+	*(size_t *)field = (size_t)n;
+	return 0;
+}
+
+static int set_string(struct conf *c, const char *v, void *field)
+{
+	char **s = field;
+	(void)c;
+	free(*s);
+	*s = strdup(v);
+	return *s ? 0 : -1;
+}
+
+static int set_secret(struct conf *c, const char *v, void *field)
+{
+	return *v ? set_string(c, v, field) : -1;
+}
+
+static int set_durability(struct conf *c, const char *v, void *field)
+{
+	(void)c;
+	enum store_durability *d = field;
+	if (strcmp(v, "nosync") == 0)
+		*d = STORE_NOSYNC;
+	else if (strcmp(v, "write") == 0)
+		*d = STORE_WRITE;
+	else if (strcmp(v, "sync") == 0)
+		*d = STORE_SYNC;
+	else
+		return -1;
+	return 0;
+}
+
+static void free_admins(struct conf *c)
+{
+	size_t i;
+	for (i = 0; i < c->n_admins; i++)
+		free(c->admins[i]);
+	free(c->admins);
+	c->admins = NULL;
+	c->n_admins = 0;
+}
+
+static int set_admins(struct conf *c, const char *v, void *field)
+{
+	const char *p = v;
+	(void)field;
+	free_admins(c);
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char **grown;
+		while (len && isspace((unsigned char)*p))
+			p++, len--;
+		while (len && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len == 0 || len > STORE_ID_MAX)
+			return -1;
+		if (!(grown = realloc(c->admins, (c->n_admins + 1) * sizeof(*grown))))
+			return -1;
+		c->admins = grown;
+		if (!(c->admins[c->n_admins] = strndup(p, len)))
+			return -1;
+		c->n_admins++;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return c->n_admins ? 0 : -1;
+}
+
+#define F(field) offsetof(struct conf, field)
+static const struct conf_key keys[] = {
+	{"sdkappid", set_u32, F(sdkappid), 1},
+	{"secret_key", set_secret, F(secret_key), 1},
+	{"admins", set_admins, 0, 1},
+	{"data_dir", set_secret, F(data_dir), 1},
+	{"max_following", set_u32, F(max_following), 0},
+	{"max_followers", set_u32, F(max_followers), 0},
+	{"max_mutual", set_u32, F(max_mutual), 0},
+	{"max_body_bytes", set_size, F(max_body_bytes), 0},
+	{"rate_limit", set_u32, F(rate_limit), 0},
+	{"durability", set_durability, F(durability), 0},
+	{"callback_url", set_string, F(callback_url), 0},
+	{"callback_token", set_string, F(callback_token), 0},
+	{"callback_retry_seconds", set_u32, F(callback_retry_seconds), 0},
+};
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char *trim(char *s)
+{
+	char *end;
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* data_dir is relative to the config file's folder, so a config can travel with its data. */
+static int resolve_data_dir(struct conf *c, const char *path)
+{
+	char folder[PATH_MAX], joined[2 * PATH_MAX + 2], *slash;
+	if (c->data_dir[0] == '/')
+		return 0;
+	if (!realpath(path, folder))
+		return -1;
+	slash = strrchr(folder, '/');
+	*slash = '\0';
+	snprintf(joined, sizeof(joined), "%s/%s", folder, c->data_dir);
+	return set_string(c, joined, &c->data_dir);
+}
+
+int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
+{
+	char line[4096];
+	int seen[N_KEYS] = {0};
+	unsigned lineno = 0;
+	size_t i;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	c->max_following = 5000;
+	c->max_body_bytes = 1024 * 1024;
+	c->durability = STORE_WRITE;
+	c->callback_retry_seconds = 3600;
+	if (!(f = fopen(path, "r"))) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *k, *v, *eq;
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			goto fail;
+		}
+		k = trim(line);
+		if (*k == '#' || *k == '\0')
+			continue;
+		if (!(eq = strchr(k, '='))) {
+			snprintf(err, errlen, "%s:%u: expected `key = value`", path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		for (i = 0; i < N_KEYS && strcmp(keys[i].name, k) != 0; i++)
+			;
+		if (i == N_KEYS) {
+			snprintf(err, errlen, "%s:%u: unknown key '%s'", path, lineno, k);
+			goto fail;
+		}
+		if (keys[i].set(c, v, (char *)c + keys[i].offset) != 0) {
+			snprintf(err, errlen, "%s:%u: bad value for %s: '%s'", path, lineno, k, v);
+			goto fail;
+		}
+		seen[i] = 1;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto fail;
+	}
+	for (i = 0; i < N_KEYS; i++) {
+		if (keys[i].required && !seen[i]) {
+			snprintf(err, errlen, "%s: missing required key '%s'", path, keys[i].name);
+			goto fail;
+		}
+	}
+	if (resolve_data_dir(c, path) != 0) {
+		snprintf(err, errlen, "%s: cannot resolve data_dir", path);
+		goto fail;
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	conf_free(c);
+	return -1;
+}
+
+void conf_free(struct conf *c)
+{
+	free(c->secret_key);
+	free(c->data_dir);
+	free(c->callback_url);
+	free(c->callback_token);
+	free_admins(c);
+	memset(c, 0, sizeof(*c));
+}
+
+int conf_is_admin(const struct conf *c, const char *id)
+{
+	size_t i;
+	for (i = 0; i < c->n_admins; i++)
+		if (strcmp(c->admins[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* mkdir -p: a fresh config's data_dir just works. */
+int conf_make_data_dir(const struct conf *c)
+{
+	char buf[PATH_MAX];
+	char *p;
+	if (snprintf(buf, sizeof(buf), "%s", c->data_dir) >= (int)sizeof(buf))
+		return -1;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
+}

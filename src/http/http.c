@@ -1,0 +1,194 @@
+/* http.c - libfcgi's responder loop: reads each request once, writes each answer once. */
+#include "http/http.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define TICK_MS 1000
+
+static volatile sig_atomic_t stopping, in_request;
+static http_stuck_check stuck_check;
+static void *stuck_ctx;
+
+/* A one-shot timer; 0 disarms it. */
+static void arm_timer(long ms)
+{
+	struct itimerval it;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	it.it_interval = it.it_value;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+	/* libfcgi has a window before accept() where the flag is missed; never hang there. */
+	if (!in_request)
+		arm_timer(2000);
+}
+
+/* While a request runs, a periodic tick asks whether the process can still make progress (see
+ * http_stuck_check); when it cannot, exiting lets the web server start a fresh process. When
+ * idle after a stop request, the tick ends the process. Only async-signal-safe calls here. */
+static void on_tick(int sig)
+{
+	static const char msg[] = "follow: worker stuck on a recovered database; exiting\n";
+	(void)sig;
+	if (!in_request) {
+		if (stopping)
+			_exit(0);
+		return;
+	}
+	if (stuck_check && stuck_check(stuck_ctx)) {
+		if (write(2, msg, sizeof(msg) - 1) < 0) {
+			/* nothing more to do */
+		}
+		_exit(75);
+	}
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop; /* no SA_RESTART: a blocked accept() must return */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+		return -1;
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART; /* the tick must not disturb the request's own system calls */
+	if (sigaction(SIGALRM, &sa, NULL) != 0)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static char *dup_param(FCGX_Request *r, const char *name)
+{
+	const char *v = FCGX_GetParam(name, r->envp);
+	return strdup(v ? v : "");
+}
+
+static char *join_path(FCGX_Request *r)
+{
+	const char *a = FCGX_GetParam("SCRIPT_NAME", r->envp);
+	const char *b = FCGX_GetParam("PATH_INFO", r->envp);
+	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+	char *p = malloc(la + lb + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, a ? a : "", la);
+	memcpy(p + la, b ? b : "", lb);
+	p[la + lb] = '\0';
+	return p;
+}
+
+/* Reads at most max bytes; a declared or actual length beyond it marks the body too big
+ * without reading the rest into memory. */
+static int read_body(FCGX_Request *r, size_t max, struct http_req *req)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+	size_t cap = max + 1, len = 0;
+	char *buf;
+	if (cl && *cl) {
+		char *end;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (*end || n > max) {
+			req->body_too_big = 1;
+			return 0;
+		}
+		cap = (size_t)n + 1;
+	}
+	if (!(buf = malloc(cap + 1)))
+		return -1;
+	while (len < cap) {
+		int got = FCGX_GetStr(buf + len, (int)(cap - len), r->in);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	if (len > max) {
+		free(buf);
+		req->body_too_big = 1;
+		return 0;
+	}
+	buf[len] = '\0';
+	req->body = buf;
+	req->body_len = len;
+	return 0;
+}
+
+static void req_free(struct http_req *req)
+{
+	free(req->path);
+	free(req->method);
+	free(req->query);
+	free(req->body);
+	memset(req, 0, sizeof(*req));
+}
+
+static const char out_of_memory[] = "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,"
+				    "\"ErrorInfo\":\"out of memory\",\"ErrorDisplay\":\"\"}";
+
+static void answer(FCGX_Request *r, const char *json)
+{
+	static const char head[] = "Status: 200 OK\r\n"
+				   "Content-Type: application/json; charset=utf-8\r\n\r\n";
+	if (FCGX_PutStr(head, (int)sizeof(head) - 1, r->out) < 0 ||
+	    FCGX_PutStr(json, (int)strlen(json), r->out) < 0)
+		LOG("client went away before the answer was written");
+}
+
+int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck,
+	       http_should_exit should_exit)
+{
+	int status = 0;
+	FCGX_Request r;
+	stuck_check = stuck;
+	stuck_ctx = ctx;
+	if (install_signals() != 0 || FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
+		LOG("cannot set up the FastCGI responder");
+		return -1;
+	}
+	while (!stopping && FCGX_Accept_r(&r) >= 0) {
+		struct http_req req;
+		const char *ip;
+		char *out;
+		in_request = 1;
+		arm_timer(TICK_MS);
+		memset(&req, 0, sizeof(req));
+		req.path = join_path(&r);
+		req.method = dup_param(&r, "REQUEST_METHOD");
+		req.query = dup_param(&r, "QUERY_STRING");
+		ip = FCGX_GetParam("REMOTE_ADDR", r.envp);
+		strncpy(req.client_ip, ip ? ip : "", sizeof(req.client_ip) - 1);
+		out = NULL;
+		if (!req.path || !req.method || !req.query || read_body(&r, max_body, &req) != 0)
+			LOG("out of memory reading a request");
+		else
+			out = handle(&req, ctx);
+		answer(&r, out ? out : out_of_memory);
+		free(out);
+		req_free(&req);
+		FCGX_Finish_r(&r);
+		in_request = 0;
+		arm_timer(stopping ? 2000 : 0);
+		if (should_exit && should_exit(ctx)) {
+			status = 1;
+			break;
+		}
+	}
+	FCGX_Free(&r, 1);
+	return status;
+}

@@ -1,0 +1,229 @@
+/* usersig.c - TLSSigAPIv2: base64url-ish text of a zlib-compressed JSON document signed with
+ * HMAC-SHA256 over the app's secret key. */
+#include "request/usersig.h"
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "common/errors.h"
+#include "common/jsoncheck.h"
+
+#define SIG_MAX 4096     /* longer UserSigs are not UserSigs */
+#define DOC_MAX 4096     /* an inflated document beyond this is refused (zip bombs) */
+#define HMAC_B64 45      /* base64 of 32 bytes, padded, plus NUL */
+#define TIME_BOUND ((int64_t)1 << 40)
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decodes standard padded base64 (after the UserSig's *-_ mapping) into out; -1 if malformed. */
+static long b64_decode(const char *in, size_t len, unsigned char *out)
+{
+	size_t i, o = 0, pad = 0;
+	if (len == 0 || len % 4)
+		return -1;
+	if (in[len - 1] == '=')
+		pad++;
+	if (in[len - 2] == '=')
+		pad++;
+	for (i = 0; i < len; i += 4) {
+		int v[4], k;
+		for (k = 0; k < 4; k++) {
+			int last = i + 4 == len;
+			if (last && k >= 4 - (int)pad) {
+				v[k] = 0;
+				continue;
+			}
+			if ((v[k] = b64val((unsigned char)in[i + k])) < 0)
+				return -1;
+		}
+		/* Bits past the data must be zero, so each document has one encoding. */
+		if (i + 4 == len && ((pad == 1 && (v[2] & 3)) || (pad == 2 && (v[1] & 15))))
+			return -1;
+		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+		out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
+	}
+	return (long)(o - pad);
+}
+
+static int inflate_doc(const unsigned char *in, size_t len, char *out, size_t cap, size_t *outlen)
+{
+	z_stream z;
+	int ret;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK)
+		return -1;
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (unsigned char *)out;
+	z.avail_out = (uInt)(cap - 1);
+	ret = inflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	inflateEnd(&z);
+	if (ret != Z_STREAM_END || z.avail_in != 0)
+		return -1;
+	out[*outlen] = '\0';
+	return 0;
+}
+
+int usersig_hmac(const char *key, const char *identifier, uint32_t sdkappid, int64_t time,
+		 int64_t expire, const char *userbuf, char *out, size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char content[512];
+	int n = snprintf(content, sizeof(content),
+			 "TLS.identifier:%s\nTLS.sdkappid:%u\nTLS.time:%lld\nTLS.expire:%lld\n%s%s%s",
+			 identifier, (unsigned)sdkappid, (long long)time, (long long)expire,
+			 userbuf ? "TLS.userbuf:" : "", userbuf ? userbuf : "", userbuf ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(content) || outlen < HMAC_B64)
+		return -1;
+	if (!HMAC(EVP_sha256(), key, (int)strlen(key), (unsigned char *)content, (size_t)n, md,
+		  &mdlen))
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+	return 0;
+}
+
+/* The document's fields, read strictly: anything missing or mistyped is undecodable. */
+struct doc {
+	const char *identifier, *sig, *userbuf;
+	int64_t sdkappid, time, expire;
+};
+
+static int doc_int(struct json_object *o, const char *key, int64_t *out)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int doc_str(struct json_object *o, const char *key, const char **out, int optional)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return optional ? 0 : -1;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	*out = json_object_get_string(v);
+	return strlen(*out) == (size_t)json_object_get_string_len(v) ? 0 : -1;
+}
+
+static int doc_read(struct json_object *o, struct doc *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (!json_object_is_type(o, json_type_object) ||
+	    doc_str(o, "TLS.identifier", &d->identifier, 0) != 0 ||
+	    doc_str(o, "TLS.sig", &d->sig, 0) != 0 ||
+	    doc_str(o, "TLS.userbuf", &d->userbuf, 1) != 0 ||
+	    doc_int(o, "TLS.sdkappid", &d->sdkappid) != 0 || doc_int(o, "TLS.time", &d->time) != 0 ||
+	    doc_int(o, "TLS.expire", &d->expire) != 0)
+		return -1;
+	/* Generators sign any lifetime, negative too (then it is simply expired); the bounds only
+	 * keep time + expire from overflowing. An sdkappid is a uint32. */
+	if (d->sdkappid < 0 || d->sdkappid > UINT32_MAX || d->time < -TIME_BOUND ||
+	    d->time > TIME_BOUND || d->expire < -TIME_BOUND || d->expire > TIME_BOUND)
+		return -1;
+	return 0;
+}
+
+/* The decoded, inflated and parsed document, or NULL. */
+static struct json_object *decode(const char *sig)
+{
+	size_t len = strlen(sig), i, doclen;
+	char b64[SIG_MAX + 1], doc[DOC_MAX];
+	unsigned char raw[SIG_MAX];
+	long rawlen;
+	if (len > SIG_MAX)
+		return NULL;
+	for (i = 0; i < len; i++)
+		b64[i] = sig[i] == '*' ? '+' : sig[i] == '-' ? '/' : sig[i] == '_' ? '=' : sig[i];
+	if ((rawlen = b64_decode(b64, len, raw)) <= 0 ||
+	    inflate_doc(raw, (size_t)rawlen, doc, sizeof(doc), &doclen) != 0 ||
+	    !json_strict_valid(doc, doclen, 4, NULL))
+		return NULL;
+	return json_tokener_parse(doc);
+}
+
+int usersig_verify(const char *sig, const char *key, uint32_t sdkappid, const char *identifier,
+		   time_t now, char *info, size_t infolen)
+{
+	struct json_object *o = decode(sig);
+	char want[HMAC_B64];
+	struct doc d;
+	int code = 0;
+
+	if (!o || doc_read(o, &d) != 0) {
+		snprintf(info, infolen, "usersig cannot be decoded");
+		code = ERR_SIG_DECODE;
+	} else if (usersig_hmac(key, d.identifier, (uint32_t)d.sdkappid, d.time, d.expire,
+				d.userbuf, want, sizeof(want)) != 0 ||
+		   strlen(d.sig) != strlen(want) || CRYPTO_memcmp(d.sig, want, strlen(want)) != 0) {
+		snprintf(info, infolen, "usersig signature does not verify with this app's key");
+		code = ERR_SIG_VERIFY;
+	} else if (strcmp(d.identifier, identifier) != 0) {
+		snprintf(info, infolen, "usersig was made for another identifier");
+		code = ERR_SIG_IDENTIFIER;
+	} else if (d.sdkappid != sdkappid) {
+		snprintf(info, infolen, "usersig was made for another sdkappid");
+		code = ERR_SIG_SDKAPPID;
+	} else if ((int64_t)now > d.time + d.expire) {
+		snprintf(info, infolen, "usersig expired");
+		code = ERR_SIG_EXPIRED;
+	}
+	json_object_put(o);
+	return code;
+}
+
+char *usersig_make(const char *key, uint32_t sdkappid, const char *identifier, long expire,
+		   time_t now)
+{
+	char mac[HMAC_B64], *out = NULL;
+	unsigned char packed[2048], b64[2 * sizeof(packed)];
+	uLongf plen = sizeof(packed);
+	struct json_object *o = json_object_new_object();
+	const char *doc;
+	int i, n;
+
+	if (!o || usersig_hmac(key, identifier, sdkappid, now, expire, NULL, mac, sizeof(mac)) != 0)
+		goto out;
+	if (json_object_object_add(o, "TLS.ver", json_object_new_string("2.0")) != 0 ||
+	    json_object_object_add(o, "TLS.identifier", json_object_new_string(identifier)) != 0 ||
+	    json_object_object_add(o, "TLS.sdkappid", json_object_new_int64(sdkappid)) != 0 ||
+	    json_object_object_add(o, "TLS.time", json_object_new_int64(now)) != 0 ||
+	    json_object_object_add(o, "TLS.expire", json_object_new_int64(expire)) != 0 ||
+	    json_object_object_add(o, "TLS.sig", json_object_new_string(mac)) != 0)
+		goto out;
+	doc = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!doc || compress2(packed, &plen, (const unsigned char *)doc, strlen(doc),
+			      Z_DEFAULT_COMPRESSION) != Z_OK)
+		goto out;
+	n = EVP_EncodeBlock(b64, packed, (int)plen);
+	for (i = 0; i < n; i++)
+		b64[i] = b64[i] == '+' ? '*' : b64[i] == '/' ? '-' : b64[i] == '=' ? '_' : b64[i];
+	out = strdup((char *)b64);
+out:
+	json_object_put(o);
+	return out;
+}

@@ -1,0 +1,238 @@
+/* store_profile.c - profile tags in Berkeley DB: one record per account, changed in one
+ * transaction, read by key (a follow_get page costs one lookup per item). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/*
+ * profiles: id -> seq(4) count(1) then per tag: namelen(1) name kind(1) num-or-len(4) [bytes]
+ * (little-endian; kind 1 = integer, 0 = string of len bytes). Tags stay in first-set order.
+ */
+
+/* Decodes rec (which p then owns) into p; -1 when malformed. */
+static int decode(void *rec, size_t size, struct store_profile *p)
+{
+	const unsigned char *b = rec, *end = b + size;
+	size_t i, n;
+	memset(p, 0, sizeof(*p));
+	p->mem = rec;
+	if (size < 5)
+		return -1;
+	p->seq = get_le32(b);
+	n = b[4];
+	b += 5;
+	for (i = 0; i < n && i < STORE_TAGS_MAX; i++) {
+		struct store_tag *t = &p->tag[i];
+		size_t nl;
+		if (b >= end || (nl = *b++) > STORE_TAG_MAX || (size_t)(end - b) < nl + 5)
+			return -1;
+		memcpy(t->name, b, nl);
+		t->name[nl] = '\0';
+		b += nl;
+		t->is_int = *b++;
+		t->num = get_le32(b);
+		b += 4;
+		if (!t->is_int) {
+			t->len = t->num;
+			t->num = 0;
+			if ((size_t)(end - b) < t->len)
+				return -1;
+			t->str = (const char *)b;
+			b += t->len;
+		}
+	}
+	p->n = i;
+	return i == n && b == end ? 0 : -1;
+}
+
+static size_t encoded_size(const struct store_profile *p)
+{
+	size_t i, size = 5;
+	for (i = 0; i < p->n; i++)
+		size += 1 + strlen(p->tag[i].name) + 5 + (p->tag[i].is_int ? 0 : p->tag[i].len);
+	return size;
+}
+
+static void encode(const struct store_profile *p, unsigned char *b)
+{
+	size_t i;
+	put_le32(b, p->seq);
+	b[4] = (unsigned char)p->n;
+	b += 5;
+	for (i = 0; i < p->n; i++) {
+		const struct store_tag *t = &p->tag[i];
+		size_t nl = strlen(t->name);
+		*b++ = (unsigned char)nl;
+		memcpy(b, t->name, nl);
+		b += nl;
+		*b++ = (unsigned char)(t->is_int != 0);
+		put_le32(b, t->is_int ? t->num : (uint32_t)t->len);
+		b += 4;
+		if (!t->is_int) {
+			memcpy(b, t->str, t->len);
+			b += t->len;
+		}
+	}
+}
+
+/* Reads id's profile into p (empty when it has none). */
+static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct store_profile *p,
+			int rmw)
+{
+	DBT key, val;
+	int ret;
+	dbt_init(&key, id, strlen(id));
+	memset(&val, 0, sizeof(val));
+	val.flags = DB_DBT_MALLOC;
+	memset(p, 0, sizeof(*p));
+	ret = s->db[T_PROFILES]->get(s->db[T_PROFILES], txn, &key, &val, rmw ? DB_RMW : 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0)
+		return ret;
+	if (decode(val.data, val.size, p) != 0) {
+		store_profile_free(p);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* Merges tags into id's profile and writes it back with the next version. */
+static int profile_merge(struct store *s, DB_TXN *txn, const char *id, const struct store_tag *tags,
+			 size_t n)
+{
+	struct store_profile p;
+	unsigned char *buf;
+	size_t i, j, size;
+	DBT key, val;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	if ((ret = profile_read(s, txn, id, &p, 1)) != 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < p.n && strcmp(p.tag[j].name, tags[i].name) != 0; j++)
+			;
+		if (j == STORE_TAGS_MAX) {
+			store_profile_free(&p);
+			return TXN_FULL;
+		}
+		p.tag[j] = tags[i]; /* strings point at the caller's or p.mem's bytes until encoded */
+		if (j == p.n)
+			p.n++;
+	}
+	p.seq++;
+	size = encoded_size(&p);
+	if (!(buf = malloc(size))) {
+		store_profile_free(&p);
+		return ENOMEM;
+	}
+	encode(&p, buf);
+	store_profile_free(&p);
+	dbt_init(&key, id, strlen(id));
+	dbt_init(&val, buf, size);
+	ret = s->db[T_PROFILES]->put(s->db[T_PROFILES], txn, &key, &val, 0);
+	free(buf);
+	return ret;
+}
+
+struct imports_arg {
+	const struct store_import *items;
+	size_t n;
+};
+
+static int imports_body(struct store *s, DB_TXN *txn, void *argp)
+{
+	struct imports_arg *arg = argp;
+	size_t i;
+	int ret;
+	for (i = 0; i < arg->n; i++)
+		if ((ret = account_create(s, txn, arg->items[i].id)) != 0 ||
+		    (ret = profile_merge(s, txn, arg->items[i].id, arg->items[i].tags,
+					 arg->items[i].n)) != 0)
+			return ret;
+	return 0;
+}
+
+static enum store_status profile_status(int ret)
+{
+	return ret == TXN_FULL ? STORE_FULL : status_of(ret);
+}
+
+enum store_status store_accounts_import(struct store *s, const struct store_import *items,
+					size_t n)
+{
+	struct imports_arg arg = {items, n};
+	return profile_status(run_txn(s, imports_body, &arg, 0));
+}
+
+struct set_arg {
+	const char *id;
+	const struct store_tag *tags;
+	size_t n;
+};
+
+static int set_body(struct store *s, DB_TXN *txn, void *argp)
+{
+	struct set_arg *arg = argp;
+	struct account a;
+	int ret, found;
+	if ((ret = account_get(s, txn, arg->id, &a, &found, 1)) != 0)
+		return ret;
+	if (!found)
+		return TXN_ROLLBACK;
+	return profile_merge(s, txn, arg->id, arg->tags, arg->n);
+}
+
+enum store_status store_profile_set(struct store *s, const char *id, const struct store_tag *tags,
+				    size_t n)
+{
+	struct set_arg arg = {id, tags, n};
+	return profile_status(run_txn(s, set_body, &arg, 0));
+}
+
+struct get_arg {
+	const char *const *ids;
+	size_t n;
+	struct store_profile *out;
+	int *exists;
+};
+
+static int get_body(struct store *s, DB_TXN *txn, void *argp)
+{
+	struct get_arg *arg = argp;
+	struct account a;
+	size_t i;
+	int ret;
+	for (i = 0; i < arg->n; i++) {
+		store_profile_free(&arg->out[i]); /* a retry starts over */
+		if ((ret = account_get(s, txn, arg->ids[i], &a, &arg->exists[i], 0)) != 0)
+			return ret;
+		if (arg->exists[i] &&
+		    (ret = profile_read(s, txn, arg->ids[i], &arg->out[i], 0)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+enum store_status store_profile_get(struct store *s, const char *const *ids, size_t n,
+				    struct store_profile *out, int *exists)
+{
+	struct get_arg arg = {ids, n, out, exists};
+	size_t i;
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		exists[i] = 0;
+	}
+	return status_of(run_txn(s, get_body, &arg, 1));
+}
+
+void store_profile_free(struct store_profile *p)
+{
+	free(p->mem);
+	p->mem = NULL;
+	p->n = 0;
+}

@@ -1,0 +1,81 @@
+/* store_int.h - what the storage layer's files share: handles, tables, transactions. Only
+ * store*.c include it (and <db.h>). */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <db.h>
+#include <limits.h>
+#include <sys/types.h>
+
+#include "store/store.h"
+
+/* A transaction body's verdicts: abort, but nothing failed. (Berkeley DB's errors are below
+ * -30000 or positive errno values.) */
+#define TXN_ROLLBACK (-1) /* the acting account does not exist */
+#define TXN_FULL (-2)     /* a profile would hold too many tags */
+#define IDX_MAX (4 + STORE_ID_MAX)          /* an index entry: ~time(4, big-endian) . id */
+#define EDGE_KEY_MAX (2 * STORE_ID_MAX + 1) /* an edge key: from NUL to */
+
+#define TXN_VERDICT(ret) ((ret) <= -1 && (ret) >= -99)
+
+enum {
+	T_ACCOUNTS,
+	T_EDGES,
+	T_FOLLOWING,
+	T_FANS,
+	T_MUTUAL,
+	T_PROFILES,
+	T_OUTBOX, /* DB_QUEUE of webhook events, fixed-size records */
+	T_DEAD,   /* hash: event id -> events that exhausted their retries */
+	T_COUNT
+};
+
+struct store {
+	struct store_opts opts;
+	char *dir;
+	char region[PATH_MAX]; /* the environment's first region file */
+	ino_t region_ino;      /* its inode when this process opened the environment */
+	DB_ENV *env;
+	DB *db[T_COUNT];
+	unsigned seed;
+	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
+	const struct store_origin *origin; /* set: follow changes write webhook events */
+	int needs_restart; /* the environment could not be reopened by this process */
+};
+
+struct account {
+	uint32_t following, followers, mutual;
+};
+
+/* A transaction's work; it must start from scratch each time it is called (retries). */
+typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
+
+/* Runs body in a transaction, retrying deadlocks; 0, TXN_ROLLBACK or a Berkeley DB error. */
+int run_txn(struct store *s, txn_body body, void *arg, int readonly);
+enum store_status status_of(int ret);
+
+void put_le32(unsigned char *p, uint32_t v);
+uint32_t get_le32(const unsigned char *p);
+void dbt_init(DBT *d, const void *data, size_t size);
+void dbt_user(DBT *d, void *buf, size_t cap);
+/* Reads an account's counters; *found says whether it is imported. rmw locks it for update. */
+int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a, int *found,
+		int rmw);
+/* The record encodings of store.c, shared with followctl's store_admin.c. */
+size_t idx_encode(unsigned char *buf, uint32_t time, const char *id);
+size_t edge_key(char *buf, const char *from, const char *to);
+int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a);
+/* Reads the edge from->to; *time is 0 when there is none. rmw locks it for update. */
+int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t *time,
+	     int rmw);
+/* Adds one index entry (table T_FOLLOWING, T_FANS or T_MUTUAL). */
+int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
+	    const char *other);
+
+/* Imports id when it is new. */
+int account_create(struct store *s, DB_TXN *txn, const char *id);
+/* Appends the event of a follow change (the targets of t[] that changed) to the outbox. */
+int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
+		  const struct store_target *t, size_t n, const struct store_origin *origin);
+
+#endif
