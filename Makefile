@@ -59,7 +59,7 @@ build/san/followctl: $(call obj,build/san/obj,$(CTL_SRCS))
 
 build/san/tests/%: tests/unit/%.c $(call obj,build/san/obj,$(TEST_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(TEST_LIBS)
 
 cgi-bin/follow.fcgi: $(call obj,build/obj,$(FCGI_SRCS))
 	@mkdir -p $(@D)
@@ -75,11 +75,11 @@ cgi-bin/followctl: $(call obj,build/obj,$(CTL_SRCS))
 
 cgi-bin/null.fcgi: src/bin/null_fcgi.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -lfcgi
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $< -lfcgi
 
 build/tests/%: tests/unit/%.c $(call obj,build/obj,$(TEST_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(TEST_LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -28,77 +28,11 @@ static uint32_t idx_time(const unsigned char *p)
 	return ~((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 }
 
-/* A profile record (store_profile.c) into p; the strings point into rec. -1 when malformed. */
-static int profile_decode(const unsigned char *rec, size_t size, struct store_profile *p)
+/* 1 when rec is not exactly an outbox record as the store writes it. */
+static int event_bad(const void *rec, size_t size)
 {
-	const unsigned char *b = rec, *end = rec + size;
-	size_t i, n;
-	memset(p, 0, sizeof(*p));
-	if (size < 5)
-		return -1;
-	p->seq = get_le32(b);
-	n = b[4];
-	b += 5;
-	for (i = 0; i < n && i < STORE_TAGS_MAX; i++) {
-		struct store_tag *t = &p->tag[i];
-		size_t nl;
-		if (b >= end || (nl = *b++) > STORE_TAG_MAX || nl == 0 ||
-		    (size_t)(end - b) < nl + 5 || memchr(b, '\0', nl))
-			return -1;
-		memcpy(t->name, b, nl);
-		t->name[nl] = '\0';
-		b += nl;
-		if (*b > 1)
-			return -1;
-		t->is_int = *b++;
-		t->num = get_le32(b);
-		b += 4;
-		if (!t->is_int) {
-			t->len = t->num;
-			t->num = 0;
-			if ((size_t)(end - b) < t->len)
-				return -1;
-			t->str = (const char *)b;
-			b += t->len;
-		}
-	}
-	p->n = i;
-	return i == n && b == end ? 0 : -1;
-}
-
-/* One length-prefixed string of an outbox record; NULL when it does not fit or is not an id. */
-static const unsigned char *event_str(const unsigned char *b, const unsigned char *end, size_t cap,
-				      int is_id)
-{
-	size_t len;
-	if (!b || b >= end || (len = *b++) >= cap || (size_t)(end - b) < len)
-		return NULL;
-	if (is_id && !id_valid((const char *)b, len))
-		return NULL;
-	return b + len;
-}
-
-/* 1 when rec is a well-formed outbox record (store_outbox.c): add(1) time_ms(8) ip from
- * count(1, 1..20) targets, zero-padded to STORE_EVENT_BYTES. */
-static int event_ok(const unsigned char *rec, size_t size)
-{
-	const unsigned char *b = rec, *end = rec + size;
-	size_t i, n;
-	if (size != STORE_EVENT_BYTES || rec[0] > 1)
-		return 0;
-	b += 9;
-	b = event_str(b, end, 64, 0);
-	b = event_str(b, end, STORE_ID_MAX + 1, 1);
-	if (!b || b >= end || (n = *b++) < 1 || n > 20)
-		return 0;
-	for (i = 0; i < n; i++)
-		b = event_str(b, end, STORE_ID_MAX + 1, 1);
-	if (!b)
-		return 0;
-	for (; b < end; b++)
-		if (*b)
-			return 0;
-	return 1;
+	struct store_event ev;
+	return event_decode(rec, size, &ev) != 0;
 }
 
 /* ---- problems ---- */
@@ -629,7 +563,7 @@ static int visit_outbox(void *argp, const DBT *key, const DBT *val)
 	va->v->outbox++;
 	if (key->size == sizeof(id))
 		memcpy(&id, key->data, sizeof(id));
-	if (key->size != sizeof(id) || !event_ok(val->data, val->size))
+	if (key->size != sizeof(id) || event_bad(val->data, val->size))
 		problem(va->v, P_BAD_OUTBOX, "outbox record %u does not decode", id);
 	return 0;
 }
@@ -641,7 +575,7 @@ static int visit_dead(void *argp, const DBT *key, const DBT *val)
 	va->v->dead++;
 	if (key->size == sizeof(id))
 		memcpy(&id, key->data, sizeof(id));
-	if (key->size != sizeof(id) || !event_ok(val->data, val->size))
+	if (key->size != sizeof(id) || event_bad(val->data, val->size))
 		problem(va->v, P_BAD_DEAD, "dead-letter record %u does not decode", id);
 	return 0;
 }
@@ -1177,13 +1111,6 @@ enum store_status store_admin_flush(struct store *s)
 
 /* ---- backup and restore ---- */
 
-static void admin_errcall(const DB_ENV *env, const char *pfx, const char *msg)
-{
-	(void)env;
-	(void)pfx;
-	LOG("berkeley db: %s", msg);
-}
-
 /* The number of a log file's name ("log.0000000012" -> 12), 0 when it is not one. */
 static unsigned long log_number(const char *name)
 {
@@ -1234,11 +1161,7 @@ static int recover_fatal(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "recovery of %s: %s", dir, db_strerror(ret));
 		return -1;
 	}
-	env->set_errcall(env, admin_errcall);
-	if ((ret = env->set_cachesize(env, 0, 64 * 1024 * 1024, 1)) == 0 &&
-	    (ret = env->set_lk_max_locks(env, 200000)) == 0 &&
-	    (ret = env->set_lk_max_objects(env, 200000)) == 0 &&
-	    (ret = env->set_lg_bsize(env, 1024 * 1024)) == 0 &&
+	if ((ret = env_configure(env)) == 0 &&
 	    (ret = env->open(env, dir, DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
 					   DB_INIT_TXN | DB_RECOVER_FATAL | DB_PRIVATE,
 			     0600)) == 0 &&

@@ -98,14 +98,12 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 	/* With a callback configured, the change and its webhook event commit together. */
 	origin.client_ip = c->req->client_ip;
 	origin.time_ms = now_ms();
-	store_set_origin(s, has_callback(c) ? &origin : NULL);
 	if (!b.nst) /* nothing to change, but From_Account must still exist */
 		st = store_follow_check(s, from, NULL, 0);
 	else if (adding)
-		st = store_follow_add(s, from, b.st, b.nst, c->now);
+		st = store_follow_add(s, from, b.st, b.nst, c->now, has_callback(c) ? &origin : NULL);
 	else
-		st = store_follow_delete(s, from, b.st, b.nst);
-	store_set_origin(s, NULL);
+		st = store_follow_delete(s, from, b.st, b.nst, has_callback(c) ? &origin : NULL);
 	if (store_failed(r, st, from))
 		return;
 	arr = reply_array(r, NULL, "ResultItem");

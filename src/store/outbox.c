@@ -1,10 +1,11 @@
-/* store_outbox.c - the webhook outbox: events written in the transaction of the change they
+/* outbox.c - the webhook outbox: events written in the transaction of the change they
  * report, read oldest first by the dispatcher, removed only once delivered. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ids.h"
 #include "store/store_int.h"
 
 /*
@@ -20,11 +21,14 @@ static unsigned char *put_str(unsigned char *b, const char *str)
 	return b + len;
 }
 
+/* One length-prefixed string into out (cap bytes with its NUL); NULL when it does not fit, or
+ * when is_id and it is not a valid UserID. */
 static const unsigned char *get_str(const unsigned char *b, const unsigned char *end, char *out,
-				    size_t cap)
+				    size_t cap, int is_id)
 {
 	size_t len;
-	if (!b || b >= end || (len = *b++) >= cap || (size_t)(end - b) < len)
+	if (!b || b >= end || (len = *b++) >= cap || (size_t)(end - b) < len ||
+	    (is_id && !id_valid((const char *)b, len)))
 		return NULL;
 	memcpy(out, b, len);
 	out[len] = '\0';
@@ -40,6 +44,8 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 	DBT key, val;
 	char ip[64];
 
+	if (n > STORE_CHANGE_MAX)
+		return EINVAL; /* its event could not name every target */
 	memset(rec, 0, sizeof(rec));
 	*b++ = (unsigned char)(add != 0);
 	put_le32(b, (uint32_t)origin->time_ms);
@@ -49,7 +55,7 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 	b = put_str(b, ip);
 	b = put_str(b, from);
 	count = b++;
-	for (i = 0; i < n && changed < 20; i++) {
+	for (i = 0; i < n; i++) {
 		if (!t[i].changed)
 			continue;
 		b = put_str(b, t[i].id);
@@ -66,22 +72,29 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 	return s->db[T_OUTBOX]->put(s->db[T_OUTBOX], txn, &key, &val, DB_APPEND);
 }
 
-static int decode(const unsigned char *rec, size_t size, struct store_event *ev)
+/* The exact inverse of outbox_append: every string fits and is an id where it must be, 1 to
+ * STORE_CHANGE_MAX targets, zero padding. followctl verify uses it too. */
+int event_decode(const unsigned char *rec, size_t size, struct store_event *ev)
 {
 	const unsigned char *b = rec, *end = rec + size;
 	size_t i;
-	if (size < 10)
+	memset(ev, 0, sizeof(*ev));
+	if (size != STORE_EVENT_BYTES || rec[0] > 1)
 		return EINVAL;
 	ev->add = *b++;
 	ev->time_ms = get_le32(b) | (uint64_t)get_le32(b + 4) << 32;
 	b += 8;
-	b = get_str(b, end, ev->client_ip, sizeof(ev->client_ip));
-	b = get_str(b, end, ev->from, sizeof(ev->from));
-	if (!b || b >= end || (ev->n = *b++) > 20)
+	b = get_str(b, end, ev->client_ip, sizeof(ev->client_ip), 0);
+	b = get_str(b, end, ev->from, sizeof(ev->from), 1);
+	if (!b || b >= end || (ev->n = *b++) < 1 || ev->n > STORE_CHANGE_MAX)
 		return EINVAL;
 	for (i = 0; i < ev->n; i++)
-		b = get_str(b, end, ev->to[i], sizeof(ev->to[i]));
-	return b ? 0 : EINVAL;
+		if (!(b = get_str(b, end, ev->to[i], sizeof(ev->to[i]), 1)))
+			return EINVAL;
+	for (; b < end; b++)
+		if (*b)
+			return EINVAL;
+	return 0;
 }
 
 struct head_arg {
@@ -104,7 +117,7 @@ static int head_body(struct store *s, DB_TXN *txn, void *argp)
 	dbt_user(&key, &recno, sizeof(recno));
 	dbt_user(&val, rec, sizeof(rec));
 	ret = c->get(c, &key, &val, DB_FIRST);
-	if (ret == 0 && (ret = decode(rec, val.size, arg->ev)) == 0) {
+	if (ret == 0 && (ret = event_decode(rec, val.size, arg->ev)) == 0) {
 		arg->ev->id = recno;
 		arg->found = 1;
 	}
@@ -183,9 +196,4 @@ enum store_status store_outbox_counts(struct store *s, size_t *pending, size_t *
 	*pending = count(s->db[T_OUTBOX]);
 	*dead = count(s->db[T_DEAD]);
 	return STORE_OK;
-}
-
-void store_set_origin(struct store *s, const struct store_origin *origin)
-{
-	s->origin = origin;
 }

@@ -1,4 +1,4 @@
-/* store_profile.c - profile tags in Berkeley DB: one record per account, changed in one
+/* profile.c - profile tags in Berkeley DB: one record per account, changed in one
  * transaction, read by key (a follow_get page costs one lookup per item). */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,13 +11,13 @@
  * (little-endian; kind 1 = integer, 0 = string of len bytes). Tags stay in first-set order.
  */
 
-/* Decodes rec (which p then owns) into p; -1 when malformed. */
-static int decode(void *rec, size_t size, struct store_profile *p)
+/* The exact inverse of encode (tag names 1..STORE_TAG_MAX bytes without NUL, kind 0 or 1, no
+ * trailing bytes); followctl verify uses it too. p->mem is left to the caller. */
+int profile_decode(const void *rec, size_t size, struct store_profile *p)
 {
 	const unsigned char *b = rec, *end = b + size;
 	size_t i, n;
 	memset(p, 0, sizeof(*p));
-	p->mem = rec;
 	if (size < 5)
 		return -1;
 	p->seq = get_le32(b);
@@ -26,11 +26,14 @@ static int decode(void *rec, size_t size, struct store_profile *p)
 	for (i = 0; i < n && i < STORE_TAGS_MAX; i++) {
 		struct store_tag *t = &p->tag[i];
 		size_t nl;
-		if (b >= end || (nl = *b++) > STORE_TAG_MAX || (size_t)(end - b) < nl + 5)
+		if (b >= end || (nl = *b++) > STORE_TAG_MAX || nl == 0 ||
+		    (size_t)(end - b) < nl + 5 || memchr(b, '\0', nl))
 			return -1;
 		memcpy(t->name, b, nl);
 		t->name[nl] = '\0';
 		b += nl;
+		if (*b > 1)
+			return -1;
 		t->is_int = *b++;
 		t->num = get_le32(b);
 		b += 4;
@@ -92,10 +95,12 @@ static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct sto
 		return 0;
 	if (ret != 0)
 		return ret;
-	if (decode(val.data, val.size, p) != 0) {
-		store_profile_free(p);
+	if (profile_decode(val.data, val.size, p) != 0) {
+		free(val.data);
+		memset(p, 0, sizeof(*p));
 		return EINVAL;
 	}
+	p->mem = val.data;
 	return 0;
 }
 

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_ID_MAX 32 /* bytes in a UserID, without the terminating NUL */
+#define STORE_ID_MAX 32     /* bytes in a UserID, without the terminating NUL */
+#define STORE_CHANGE_MAX 20 /* targets of one follow_add or follow_delete (one webhook event) */
 
 /* What a whole store call did. */
 enum store_status {
@@ -100,7 +101,7 @@ struct store_event {
 	char client_ip[64];
 	char from[STORE_ID_MAX + 1];
 	size_t n;
-	char to[20][STORE_ID_MAX + 1];
+	char to[STORE_CHANGE_MAX][STORE_ID_MAX + 1];
 };
 
 /* One account to import, with the profile tags it brings (Nick, FaceUrl); n may be 0. */
@@ -148,10 +149,6 @@ enum store_status store_profile_get(struct store *s, const char *const *ids, siz
 				    struct store_profile *out, int *exists);
 void store_profile_free(struct store_profile *p);
 
-/* While set (not NULL), follow_add / follow_delete calls that change at least one edge append
- * one event to the outbox in their own transaction. */
-void store_set_origin(struct store *s, const struct store_origin *origin);
-
 /* The outbox, oldest first. *found = 0 when it is empty. */
 enum store_status store_outbox_head(struct store *s, struct store_event *ev, int *found);
 /* Removes a delivered event. */
@@ -161,11 +158,13 @@ enum store_status store_outbox_dead(struct store *s, const struct store_event *e
 enum store_status store_outbox_counts(struct store *s, size_t *pending, size_t *dead);
 
 /* Batches: targets must be distinct and differ from `from`; each gets its result. One
- * transaction per call. `now` is the FollowTime of new edges (Unix seconds). */
+ * transaction per call. `now` is the FollowTime of new edges (Unix seconds). A change of at
+ * most STORE_CHANGE_MAX targets with an origin (not NULL) that changes at least one edge
+ * appends one webhook event to the outbox in the same transaction. */
 enum store_status store_follow_add(struct store *s, const char *from, struct store_target *t,
-				   size_t n, uint32_t now);
+				   size_t n, uint32_t now, const struct store_origin *origin);
 enum store_status store_follow_delete(struct store *s, const char *from, struct store_target *t,
-				      size_t n);
+				      size_t n, const struct store_origin *origin);
 /* Targets may include `from` here (its FollowType is 0). */
 enum store_status store_follow_check(struct store *s, const char *from, struct store_target *t,
 				     size_t n);

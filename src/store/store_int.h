@@ -1,5 +1,5 @@
-/* store_int.h - what the storage layer's files share: handles, tables, transactions. Only
- * store*.c include it (and <db.h>). */
+/* store_int.h - what the storage layer's files share: handles, tables, transactions, record
+ * helpers. Only src/store/ and src/admin/ include it (and <db.h>). */
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
@@ -39,7 +39,6 @@ struct store {
 	DB *db[T_COUNT];
 	unsigned seed;
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
-	const struct store_origin *origin; /* set: follow changes write webhook events */
 	int needs_restart; /* the environment could not be reopened by this process */
 };
 
@@ -50,8 +49,19 @@ struct account {
 /* A transaction's work; it must start from scratch each time it is called (retries). */
 typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
 
-/* Runs body in a transaction, retrying deadlocks; 0, TXN_ROLLBACK or a Berkeley DB error. */
+/* How a transaction runs. */
+struct txn_mode {
+	int read_committed; /* DB_READ_COMMITTED: reads hold no locks till the end */
+	unsigned ckp_kb;    /* after a commit, checkpoint once this much log was written; 0: never */
+};
+
+/* Runs body in a transaction, retrying deadlocks and reopening the environment after another
+ * process's recovery; 0, the body's verdict (TXN_VERDICT) or a Berkeley DB error. */
+int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode *m);
+/* The service's two modes: readonly (read committed, no checkpoint) or a write. */
 int run_txn(struct store *s, txn_body body, void *arg, int readonly);
+/* Sets the sizes and error log every process opening the environment must agree on. */
+int env_configure(DB_ENV *env);
 enum store_status status_of(int ret);
 
 void put_le32(unsigned char *p, uint32_t v);
@@ -61,8 +71,9 @@ void dbt_user(DBT *d, void *buf, size_t cap);
 /* Reads an account's counters; *found says whether it is imported. rmw locks it for update. */
 int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a, int *found,
 		int rmw);
-/* The record encodings of store.c, shared with followctl's store_admin.c. */
+/* The record encodings (records.c), shared with followctl's admin layer. */
 size_t idx_encode(unsigned char *buf, uint32_t time, const char *id);
+int idx_decode(const DBT *d, struct store_item *it); /* EINVAL when malformed */
 size_t edge_key(char *buf, const char *from, const char *to);
 int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a);
 /* Reads the edge from->to; *time is 0 when there is none. rmw locks it for update. */
@@ -72,10 +83,27 @@ int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to, uin
 int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
 	    const char *other);
 
+/* Removes one index entry; EINVAL when it is missing (the store is inconsistent). */
+int idx_del(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
+	    const char *other);
+/* Adds edge from->to at time now with its index entries (and the mutual ones when back, the
+ * time of to->from, is not 0), counting it in fa and ta, which the caller writes back. */
+int edge_add(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t now,
+	     uint32_t back, struct account *fa, struct account *ta);
+/* Removes edge from->to made at time t; back as in edge_add. */
+int edge_del(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t t,
+	     uint32_t back, struct account *fa, struct account *ta);
+
 /* Imports id when it is new. */
 int account_create(struct store *s, DB_TXN *txn, const char *id);
 /* Appends the event of a follow change (the targets of t[] that changed) to the outbox. */
 int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 		  const struct store_target *t, size_t n, const struct store_origin *origin);
+
+/* Decodes an outbox record; EINVAL unless it is exactly what outbox_append writes. */
+int event_decode(const unsigned char *rec, size_t size, struct store_event *ev);
+/* Decodes a profile record; the strings point into rec. -1 unless it is exactly what the
+ * store writes. */
+int profile_decode(const void *rec, size_t size, struct store_profile *p);
 
 #endif

@@ -147,7 +147,7 @@ static void baseline(void)
 		for (j = 0, whole = 1; j < n; j++)
 			whole &= t[j].follow_type == 3;
 		/* A target may refuse (max_following reached through other inputs): that is fine. */
-		if (!whole && store_follow_add(g_app.store, accounts[i], t, n, BASE_TIME) != STORE_OK)
+		if (!whole && store_follow_add(g_app.store, accounts[i], t, n, BASE_TIME, NULL) != STORE_OK)
 			die("cannot make the baseline edges");
 	}
 }

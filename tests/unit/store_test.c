@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +104,7 @@ static int follow_at(const char *file, int line, struct store *s, const char *fr
 	memset(&t, 0, sizeof t);
 	t.id = to;
 	t.changed = -1;
-	CHECK_EQ_INT_AT(store_follow_add(s, from, &t, 1, now), STORE_OK);
+	CHECK_EQ_INT_AT(store_follow_add(s, from, &t, 1, now, NULL), STORE_OK);
 	if (changed)
 		*changed = t.changed;
 	return (int)t.result;
@@ -125,12 +126,56 @@ static int unfollow_at(const char *file, int line, struct store *s, const char *
 	memset(&t, 0, sizeof t);
 	t.id = to;
 	t.changed = -1;
-	CHECK_EQ_INT_AT(store_follow_delete(s, from, &t, 1), STORE_OK);
+	CHECK_EQ_INT_AT(store_follow_delete(s, from, &t, 1, NULL), STORE_OK);
 	if (changed)
 		*changed = t.changed;
 	return (int)t.result;
 }
 #define UNFOLLOW(s, from, to, ch) unfollow_at(__FILE__, __LINE__, s, from, to, ch)
+
+/* A batch: follow_add (add) or follow_delete of `from` -> targets given as (id, result, changed)
+ * triples, at most 8; checks the call, then each target's result and changed flag (-1: not
+ * checked). Through BATCH_ADD(s, from, now, id, result, changed, ...) and BATCH_DELETE(s, from,
+ * id, result, changed, ...). */
+static void batch_at(const char *file, int line, struct store *s, int add, const char *from,
+		     uint32_t now, ...)
+{
+	struct store_target t[8];
+	int want_result[8], want_changed[8];
+	char what[64];
+	const char *id;
+	size_t n = 0, i;
+	va_list ap;
+
+	memset(t, 0, sizeof t);
+	va_start(ap, now);
+	while ((id = va_arg(ap, const char *)) != NULL) {
+		if (n == 8)
+			abort();
+		t[n].id = id;
+		t[n].changed = -1;
+		want_result[n] = va_arg(ap, int);
+		want_changed[n] = va_arg(ap, int);
+		n++;
+	}
+	va_end(ap);
+	if (add)
+		CHECK_EQ_INT_AT(store_follow_add(s, from, t, n, now, NULL), STORE_OK);
+	else
+		CHECK_EQ_INT_AT(store_follow_delete(s, from, t, n, NULL), STORE_OK);
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof what, "result of %s -> %s", from, t[i].id);
+		check_eq_int_(t[i].result, want_result[i], what, "expected", file, line);
+		if (want_changed[i] < 0)
+			continue;
+		snprintf(what, sizeof what, "changed of %s -> %s", from, t[i].id);
+		check_eq_int_(t[i].changed, want_changed[i], what, "expected", file, line);
+	}
+}
+#define BATCH_ADD(s, from, now, ...) \
+	batch_at(__FILE__, __LINE__, s, 1, from, now, __VA_ARGS__, (const char *)NULL)
+#define BATCH_DELETE(s, from, ...) \
+	batch_at(__FILE__, __LINE__, s, 0, from, 0, __VA_ARGS__, (const char *)NULL)
 
 /* follow_type of `to` seen from `from`, or -1 when the target does not exist. */
 static int ftype_at(const char *file, int line, struct store *s, const char *from, const char *to)
@@ -506,9 +551,7 @@ static void test_follow_basic(void)
 	COUNTS(s, "A", 0, 0, 0);
 
 	/* a new edge */
-	ch = -1;
-	CHECK_EQ_INT(FOLLOW(s, "A", "B", 100, &ch), STORE_DONE);
-	CHECK_EQ_INT(ch, 1);
+	FOLLOW_NEW(s, "A", "B", 100);
 	COUNTS(s, "A", 0, 1, 0);
 	COUNTS(s, "B", 1, 0, 0);
 	CHECK_EQ_INT(FTYPE(s, "A", "B"), 2);
@@ -516,9 +559,7 @@ static void test_follow_basic(void)
 	CHECK_EQ_INT(FTYPE(s, "A", "C"), 0);
 
 	/* again: done, nothing changes, the original time stays */
-	ch = -1;
-	CHECK_EQ_INT(FOLLOW(s, "A", "B", 200, &ch), STORE_DONE);
-	CHECK_EQ_INT(ch, 0);
+	BATCH_ADD(s, "A", 200, "B", STORE_DONE, 0);
 	COUNTS(s, "A", 0, 1, 0);
 	COUNTS(s, "B", 1, 0, 0);
 	{
@@ -544,26 +585,15 @@ static void test_follow_basic(void)
 	/* unknown From_Account: the whole call fails, nothing changes */
 	memset(t, 0, sizeof t);
 	t[0].id = "B";
-	CHECK_EQ_INT(store_follow_add(s, "X", t, 1, 300), STORE_NO_ACCOUNT);
-	CHECK_EQ_INT(store_follow_delete(s, "X", t, 1), STORE_NO_ACCOUNT);
+	CHECK_EQ_INT(store_follow_add(s, "X", t, 1, 300, NULL), STORE_NO_ACCOUNT);
+	CHECK_EQ_INT(store_follow_delete(s, "X", t, 1, NULL), STORE_NO_ACCOUNT);
 	CHECK_EQ_INT(store_follow_check(s, "X", t, 1), STORE_NO_ACCOUNT);
 	CHECK_EQ_INT(store_follow_info(s, "X", t, 1), STORE_NO_ACCOUNT);
 	COUNTS(s, "B", 1, 1, 1);
 	CHECK_EQ_INT(EXISTS(s, "X"), 0);
 
 	/* a batch with a missing target in the middle */
-	memset(t, 0, sizeof t);
-	t[0].id = "C";
-	t[1].id = "Z";
-	t[2].id = "D";
-	t[0].changed = t[1].changed = t[2].changed = -1;
-	CHECK_EQ_INT(store_follow_add(s, "A", t, 3, 300), STORE_OK);
-	CHECK_EQ_INT(t[0].result, STORE_DONE);
-	CHECK_EQ_INT(t[0].changed, 1);
-	CHECK_EQ_INT(t[1].result, STORE_TARGET_MISSING);
-	CHECK_EQ_INT(t[1].changed, 0);
-	CHECK_EQ_INT(t[2].result, STORE_DONE);
-	CHECK_EQ_INT(t[2].changed, 1);
+	BATCH_ADD(s, "A", 300, "C", STORE_DONE, 1, "Z", STORE_TARGET_MISSING, 0, "D", STORE_DONE, 1);
 	CHECK_EQ_INT(EXISTS(s, "Z"), 0);
 	COUNTS(s, "A", 1, 3, 1);
 	COUNTS(s, "C", 1, 0, 0);
@@ -611,9 +641,7 @@ static void test_follow_basic(void)
 	CHECK_EQ_INT(t[2].exists, 0);
 
 	/* unfollow breaks the mutual pair */
-	ch = -1;
-	CHECK_EQ_INT(UNFOLLOW(s, "A", "B", &ch), STORE_DONE);
-	CHECK_EQ_INT(ch, 1);
+	BATCH_DELETE(s, "A", "B", STORE_DONE, 1);
 	COUNTS(s, "A", 1, 2, 0);
 	COUNTS(s, "B", 0, 1, 0);
 	CHECK_EQ_INT(FTYPE(s, "A", "B"), 1);
@@ -626,31 +654,15 @@ static void test_follow_basic(void)
 		LIST_IS(s, "B", STORE_FOLLOWING, exp, 1);
 	}
 	/* not following any more: done, nothing changes */
-	ch = -1;
-	CHECK_EQ_INT(UNFOLLOW(s, "A", "B", &ch), STORE_DONE);
-	CHECK_EQ_INT(ch, 0);
-	ch = -1;
-	CHECK_EQ_INT(UNFOLLOW(s, "C", "A", &ch), STORE_DONE);
-	CHECK_EQ_INT(ch, 0);
-	ch = -1;
-	CHECK_EQ_INT(UNFOLLOW(s, "A", "Z", &ch), STORE_TARGET_MISSING);
-	CHECK_EQ_INT(ch, 0);
+	BATCH_DELETE(s, "A", "B", STORE_DONE, 0);
+	BATCH_DELETE(s, "C", "A", STORE_DONE, 0);
+	BATCH_DELETE(s, "A", "Z", STORE_TARGET_MISSING, 0);
 	COUNTS(s, "A", 1, 2, 0);
 	COUNTS(s, "B", 0, 1, 0);
 	COUNTS(s, "C", 1, 0, 0);
 
 	/* a batch delete with mixed outcomes */
-	memset(t, 0, sizeof t);
-	t[0].id = "D";
-	t[1].id = "B";
-	t[2].id = "Z";
-	t[0].changed = t[1].changed = t[2].changed = -1;
-	CHECK_EQ_INT(store_follow_delete(s, "A", t, 3), STORE_OK);
-	CHECK_EQ_INT(t[0].result, STORE_DONE);
-	CHECK_EQ_INT(t[0].changed, 1);
-	CHECK_EQ_INT(t[1].result, STORE_DONE);
-	CHECK_EQ_INT(t[1].changed, 0);
-	CHECK_EQ_INT(t[2].result, STORE_TARGET_MISSING);
+	BATCH_DELETE(s, "A", "D", STORE_DONE, 1, "B", STORE_DONE, 0, "Z", STORE_TARGET_MISSING, -1);
 	COUNTS(s, "A", 1, 1, 0);
 	COUNTS(s, "D", 0, 0, 0);
 
@@ -719,7 +731,7 @@ static void test_account_delete(void)
 	CHECK_EQ_INT(FTYPE(s, "B", "A"), -1);
 	memset(t, 0, sizeof t);
 	t[0].id = "B";
-	CHECK_EQ_INT(store_follow_add(s, "A", t, 1, 20), STORE_NO_ACCOUNT);
+	CHECK_EQ_INT(store_follow_add(s, "A", t, 1, 20, NULL), STORE_NO_ACCOUNT);
 	CHECK_EQ_INT(FOLLOW(s, "B", "A", 20, NULL), STORE_TARGET_MISSING);
 	COUNTS(s, "B", 1, 0, 0);
 
@@ -747,7 +759,6 @@ static void test_account_delete(void)
 static void test_limits(void)
 {
 	struct store *s;
-	struct store_target t[3];
 	int ch;
 	const char *ids[] = {"A", "B", "C", "D", "X"};
 
@@ -757,34 +768,18 @@ static void test_limits(void)
 		CHECK_EQ_INT(store_account_import(s, ids, 5), STORE_OK);
 		FOLLOW_NEW(s, "A", "B", 1);
 		FOLLOW_NEW(s, "A", "C", 2);
-		ch = -1;
-		CHECK_EQ_INT(FOLLOW(s, "A", "D", 3, &ch), STORE_MAX_FOLLOWING);
-		CHECK_EQ_INT(ch, 0);
+		BATCH_ADD(s, "A", 3, "D", STORE_MAX_FOLLOWING, 0);
 		COUNTS(s, "A", 0, 2, 0);
 		COUNTS(s, "D", 0, 0, 0);
 		CHECK_EQ_INT(FTYPE(s, "A", "D"), 0);
 		/* already following at the maximum: done, unchanged */
-		ch = -1;
-		CHECK_EQ_INT(FOLLOW(s, "A", "B", 4, &ch), STORE_DONE);
-		CHECK_EQ_INT(ch, 0);
+		BATCH_ADD(s, "A", 4, "B", STORE_DONE, 0);
 		/* room again after an unfollow */
-		CHECK_EQ_INT(UNFOLLOW(s, "A", "C", &ch), STORE_DONE);
-		CHECK_EQ_INT(ch, 1);
+		BATCH_DELETE(s, "A", "C", STORE_DONE, 1);
 		FOLLOW_NEW(s, "A", "D", 5);
 		COUNTS(s, "A", 0, 2, 0);
 		/* inside one batch the limit counts the batch's own new edges */
-		memset(t, 0, sizeof t);
-		t[0].id = "A";
-		t[1].id = "B";
-		t[2].id = "C";
-		t[0].changed = t[1].changed = t[2].changed = -1;
-		CHECK_EQ_INT(store_follow_add(s, "X", t, 3, 6), STORE_OK);
-		CHECK_EQ_INT(t[0].result, STORE_DONE);
-		CHECK_EQ_INT(t[0].changed, 1);
-		CHECK_EQ_INT(t[1].result, STORE_DONE);
-		CHECK_EQ_INT(t[1].changed, 1);
-		CHECK_EQ_INT(t[2].result, STORE_MAX_FOLLOWING);
-		CHECK_EQ_INT(t[2].changed, 0);
+		BATCH_ADD(s, "X", 6, "A", STORE_DONE, 1, "B", STORE_DONE, 1, "C", STORE_MAX_FOLLOWING, 0);
 		COUNTS(s, "X", 0, 2, 0);
 		COUNTS(s, "C", 0, 0, 0);
 		store_close(s);
@@ -795,25 +790,13 @@ static void test_limits(void)
 	if (s) {
 		CHECK_EQ_INT(store_account_import(s, ids, 5), STORE_OK);
 		FOLLOW_NEW(s, "A", "X", 1);
-		ch = -1;
-		CHECK_EQ_INT(FOLLOW(s, "B", "X", 2, &ch), STORE_MAX_FOLLOWERS);
-		CHECK_EQ_INT(ch, 0);
+		BATCH_ADD(s, "B", 2, "X", STORE_MAX_FOLLOWERS, 0);
 		COUNTS(s, "X", 1, 0, 0);
 		COUNTS(s, "B", 0, 0, 0);
-		ch = -1;
-		CHECK_EQ_INT(FOLLOW(s, "A", "X", 3, &ch), STORE_DONE);
-		CHECK_EQ_INT(ch, 0);
+		BATCH_ADD(s, "A", 3, "X", STORE_DONE, 0);
 		/* a batch: the first fan of C fits, D's limit is reached already */
 		FOLLOW_NEW(s, "A", "D", 4);
-		memset(t, 0, sizeof t);
-		t[0].id = "C";
-		t[1].id = "D";
-		t[0].changed = t[1].changed = -1;
-		CHECK_EQ_INT(store_follow_add(s, "B", t, 2, 5), STORE_OK);
-		CHECK_EQ_INT(t[0].result, STORE_DONE);
-		CHECK_EQ_INT(t[0].changed, 1);
-		CHECK_EQ_INT(t[1].result, STORE_MAX_FOLLOWERS);
-		CHECK_EQ_INT(t[1].changed, 0);
+		BATCH_ADD(s, "B", 5, "C", STORE_DONE, 1, "D", STORE_MAX_FOLLOWERS, 0);
 		/* room again after the fan leaves */
 		CHECK_EQ_INT(UNFOLLOW(s, "A", "X", &ch), STORE_DONE);
 		FOLLOW_NEW(s, "B", "X", 6);
@@ -832,43 +815,27 @@ static void test_limits(void)
 		FOLLOW_NEW(s, "X", "B", 4);
 		/* from's side is full: D follows A, A follows D would be A's second pair */
 		FOLLOW_NEW(s, "D", "A", 5);
-		ch = -1;
-		CHECK_EQ_INT(FOLLOW(s, "A", "D", 6, &ch), STORE_MAX_MUTUAL_FROM);
-		CHECK_EQ_INT(ch, 0);
+		BATCH_ADD(s, "A", 6, "D", STORE_MAX_MUTUAL_FROM, 0);
 		CHECK_EQ_INT(FTYPE(s, "A", "D"), 1);
 		COUNTS(s, "A", 2, 2, 1);
 		COUNTS(s, "D", 0, 1, 0);
 		/* the target's side is full: B follows C; C follows B would be B's second pair */
 		FOLLOW_NEW(s, "B", "C", 7);
-		ch = -1;
-		CHECK_EQ_INT(FOLLOW(s, "C", "B", 8, &ch), STORE_MAX_MUTUAL_TO);
-		CHECK_EQ_INT(ch, 0);
+		BATCH_ADD(s, "C", 8, "B", STORE_MAX_MUTUAL_TO, 0);
 		CHECK_EQ_INT(FTYPE(s, "C", "B"), 1);
 		COUNTS(s, "B", 2, 2, 1);
 		COUNTS(s, "C", 2, 0, 0);
 		/* inside one batch: C's first pair fits, its second is over the limit */
 		FOLLOW_NEW(s, "D", "C", 9);
 		FOLLOW_NEW(s, "X", "C", 10);
-		memset(t, 0, sizeof t);
-		t[0].id = "D";
-		t[1].id = "X";
-		t[0].changed = t[1].changed = -1;
-		CHECK_EQ_INT(store_follow_add(s, "C", t, 2, 11), STORE_OK);
-		CHECK_EQ_INT(t[0].result, STORE_DONE);
-		CHECK_EQ_INT(t[0].changed, 1);
-		CHECK_EQ_INT(t[1].result, STORE_MAX_MUTUAL_FROM);
-		CHECK_EQ_INT(t[1].changed, 0);
+		BATCH_ADD(s, "C", 11, "D", STORE_DONE, 1, "X", STORE_MAX_MUTUAL_FROM, 0);
 		COUNTS(s, "C", 4, 1, 1);
 		/* breaking A's pair makes room on A's side; D is full now (D <-> C) */
-		CHECK_EQ_INT(UNFOLLOW(s, "B", "A", &ch), STORE_DONE);
-		CHECK_EQ_INT(ch, 1);
+		BATCH_DELETE(s, "B", "A", STORE_DONE, 1);
 		COUNTS(s, "B", 2, 1, 0);
-		ch = -1;
-		CHECK_EQ_INT(FOLLOW(s, "A", "D", 12, &ch), STORE_MAX_MUTUAL_TO);
-		CHECK_EQ_INT(ch, 0);
+		BATCH_ADD(s, "A", 12, "D", STORE_MAX_MUTUAL_TO, 0);
 		/* breaking D's pair makes room on D's side */
-		CHECK_EQ_INT(UNFOLLOW(s, "C", "D", &ch), STORE_DONE);
-		CHECK_EQ_INT(ch, 1);
+		BATCH_DELETE(s, "C", "D", STORE_DONE, 1);
 		FOLLOW_NEW(s, "A", "D", 13);
 		CHECK_EQ_INT(FTYPE(s, "A", "D"), 3);
 		COUNTS(s, "A", 1, 3, 1);
@@ -1300,8 +1267,8 @@ static struct store *random_run(struct store *s, struct model *m, uint64_t seed,
 					printf(" @%u", now);
 				printf("\n");
 			}
-			st = add ? store_follow_add(s, m->ids[from], t, (size_t)nt, now)
-				 : store_follow_delete(s, m->ids[from], t, (size_t)nt);
+			st = add ? store_follow_add(s, m->ids[from], t, (size_t)nt, now, NULL)
+				 : store_follow_delete(s, m->ids[from], t, (size_t)nt, NULL);
 			if (!m->present[from]) {
 				CHECK_EQ_INT(st, STORE_NO_ACCOUNT);
 				st_noacct++;
@@ -1616,9 +1583,9 @@ static void test_crash_recovery(void)
 						t[nt++].id = m.ids[k];
 				}
 				if (r < 60)
-					store_follow_add(s, m.ids[from], t, 4, now++);
+					store_follow_add(s, m.ids[from], t, 4, now++, NULL);
 				else
-					store_follow_delete(s, m.ids[from], t, 4);
+					store_follow_delete(s, m.ids[from], t, 4, NULL);
 			}
 		}
 		if (!CHECK(pid > 0))

@@ -1,0 +1,317 @@
+/* env.c - the environment every process shares: opening it (one opener at a time), closing
+ * it, and running transactions with deadlock retries and reopening after a recovery. */
+#include <db.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "store/store_int.h"
+
+#define MAX_TRIES 40 /* attempts of one transaction (deadlocks, a recovery elsewhere) */
+#define ENV_CACHE_BYTES (64 * 1024 * 1024)
+#define ENV_MAX_LOCKS 200000 /* locks and lock objects: a whole-store verify holds many */
+#define ENV_MAX_LOCKERS 4000
+#define ENV_LOG_BUFFER (1024 * 1024)
+#define CKP_KB 1024 /* a commit checkpoints once this much log was written since the last */
+
+static const char *const table_files[T_COUNT] = {
+	"accounts.db", "edges.db", "following.db", "fans.db",
+	"mutual.db",   "profiles.db", "outbox.db", "deadletter.db"};
+
+/* ---- environment ---- */
+
+static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	(void)pfx;
+	log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
+}
+
+int env_configure(DB_ENV *env)
+{
+	int ret;
+	env->set_errcall(env, db_errcall);
+	/* Sizes apply when the environment is created; every process asks for the same. */
+	if ((ret = env->set_cachesize(env, 0, ENV_CACHE_BYTES, 1)) != 0 ||
+	    (ret = env->set_lk_max_locks(env, ENV_MAX_LOCKS)) != 0 ||
+	    (ret = env->set_lk_max_objects(env, ENV_MAX_LOCKS)) != 0 ||
+	    (ret = env->set_lk_max_lockers(env, ENV_MAX_LOCKERS)) != 0)
+		return ret;
+	return env->set_lg_bsize(env, ENV_LOG_BUFFER);
+}
+
+static void close_handles(struct store *s)
+{
+	int i, ret;
+	for (i = 0; i < T_COUNT; i++) {
+		if (s->db[i] && (ret = s->db[i]->close(s->db[i], 0)) != 0) {
+			LOG("close %s: %s", table_files[i], db_strerror(ret));
+			s->abandoned = 1;
+		}
+		s->db[i] = NULL;
+	}
+	if (s->env && (ret = s->env->close(s->env, 0)) != 0) {
+		LOG("close environment: %s", db_strerror(ret));
+		s->abandoned = 1;
+	}
+	s->env = NULL;
+}
+
+/*
+ * Why opens take a lock of our own: DB_REGISTER's registry lock covers only the decision to
+ * recover. When no recovery is needed (a brand-new folder after its first opener, a restored
+ * backup, a clean stop) Berkeley DB drops that lock before the region files exist, so several
+ * openers create and join __db.00N at once: a joiner reads a region whose size its creator has
+ * not yet written and fails with "mmap: Invalid argument", or joins an environment that a
+ * concurrent recovery is removing and blocks forever on one of its mutexes. The reference
+ * guide puts creating and recovering an environment on the application: one opener at a time.
+ * The kernel drops the lock when its holder dies, so a killed opener never blocks the others.
+ * Not a __db.* name: recovery removes those.
+ */
+#define OPEN_LOCK_FILE "open.lock"
+#define OPEN_LOCK_WAIT_MS 120000 /* recovery of a long log can take this long */
+
+static int open_lock(const struct store *s, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct flock fl;
+	unsigned waited = 0, step = 1;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", s->dir, OPEN_LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return fd;
+		if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
+		    waited >= OPEN_LOCK_WAIT_MS) {
+			snprintf(err, errlen, "%s: %s", path,
+				 waited >= OPEN_LOCK_WAIT_MS ? "another process has been opening the "
+							      "database for too long"
+							    : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		/* Polled, not F_SETLKW: the wait stays bounded without a signal. */
+		usleep(step * 1000);
+		waited += step;
+		step = step < 8 ? step * 2 : 8;
+	}
+}
+
+static void open_unlock(int fd)
+{
+	close(fd); /* drops the lock */
+}
+
+static int open_env_locked(struct store *s, char *err, size_t errlen);
+
+static int open_env(struct store *s, char *err, size_t errlen)
+{
+	int fd, ret;
+	if ((fd = open_lock(s, err, errlen)) < 0)
+		return EAGAIN;
+	ret = open_env_locked(s, err, errlen);
+	open_unlock(fd);
+	return ret;
+}
+
+static int open_env_locked(struct store *s, char *err, size_t errlen)
+{
+	/* A process killed inside a transaction leaves its locks behind. DB_REGISTER notices the
+	 * dead process when the next one opens (lighttpd respawns it) and runs recovery, which
+	 * marks the old environment panicked: live processes get DB_RUNRECOVERY and reopen (see
+	 * run_txn), and one blocked on a dead process's lock notices through store_orphaned().
+	 * (DB_FAILCHK would try to release the dead process's locks instead, but in 5.3 the
+	 * opener can spin forever on a mutex the dead process held, with the registry locked.) */
+	u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
+			  DB_RECOVER | DB_REGISTER;
+	int ret, i, tries;
+	DB_ENV *env;
+
+	s->region_ino = 0; /* not orphaned while (re)opening: recovery may be running */
+	if ((ret = db_env_create(&s->env, 0)) != 0)
+		goto err;
+	env = s->env;
+	if ((ret = env_configure(env)) != 0 || (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0)
+		goto err;
+	if (s->opts.durability == STORE_NOSYNC)
+		ret = env->set_flags(env, DB_TXN_NOSYNC, 1);
+	else if (s->opts.durability == STORE_WRITE)
+		ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+	if (ret != 0 || (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
+		goto err;
+	if ((ret = env->open(env, s->dir, flags, 0600)) != 0)
+		goto err;
+	{
+		struct stat st;
+		if (stat(s->region, &st) != 0) {
+			ret = errno;
+			goto err;
+		}
+		s->region_ino = st.st_ino;
+	}
+
+	for (i = 0; i < T_COUNT; i++) {
+		/* Opens are one at a time (open_lock), but a running writer can still pick this
+		 * open's locks as a deadlock victim. */
+		for (tries = 0;; tries++) {
+			DB *db;
+			if ((ret = db_create(&db, env, 0)) != 0)
+				goto err;
+			if ((i >= T_FOLLOWING && i <= T_MUTUAL &&
+			     (ret = db->set_flags(db, DB_DUPSORT)) != 0) ||
+			    (i == T_OUTBOX && (ret = db->set_re_len(db, STORE_EVENT_BYTES)) != 0)) {
+				db->close(db, 0);
+				goto err;
+			}
+			/* The outbox is a queue: record numbers only grow, so they are event ids. */
+			ret = db->open(db, NULL, table_files[i], NULL,
+				       i == T_OUTBOX ? DB_QUEUE : DB_HASH, DB_CREATE | DB_AUTO_COMMIT,
+				       0600);
+			if (ret == 0) {
+				s->db[i] = db;
+				break;
+			}
+			db->close(db, 0);
+			if (tries >= 20 || ret != DB_LOCK_DEADLOCK)
+				goto err;
+			usleep(20000);
+		}
+	}
+	return 0;
+err:
+	snprintf(err, errlen, "cannot open the database in %s: %s", s->dir, db_strerror(ret));
+	close_handles(s);
+	return ret;
+}
+
+struct store *store_open(const struct store_opts *opts, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->dir = strdup(opts->dir))) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	s->opts = *opts;
+	s->opts.dir = s->dir;
+	snprintf(s->region, sizeof(s->region), "%s/__db.001", s->dir);
+	s->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	if (open_env(s, err, errlen) != 0) {
+		free(s->dir);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int store_orphaned(const struct store *s)
+{
+	struct stat st;
+	return s->region_ino && (stat(s->region, &st) != 0 || st.st_ino != s->region_ino);
+}
+
+int store_needs_restart(const struct store *s)
+{
+	return s->needs_restart;
+}
+
+int store_close(struct store *s)
+{
+	int abandoned;
+	if (!s)
+		return 0;
+	close_handles(s);
+	abandoned = s->abandoned;
+	free(s->dir);
+	free(s);
+	return abandoned;
+}
+
+/* ---- transactions ---- */
+
+
+static void backoff(struct store *s, int attempt)
+{
+	/* Randomised so that processes colliding on a hot account do not collide again in step. */
+	unsigned cap = 500u << (attempt < 7 ? attempt : 7); /* up to 64 ms */
+	usleep(100 + (unsigned)(rand_r(&s->seed) % cap));
+}
+
+/*
+ * Runs body in a transaction until it commits, retrying deadlocks with backoff and reopening
+ * the environment when another process's recovery made it unusable. body must start from
+ * scratch on each call. Returns 0, the body's own verdict (TXN_VERDICT: it chose to abort) or a
+ * Berkeley DB error.
+ */
+int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode *m)
+{
+	int attempt, ret = 0;
+	char err[256];
+
+	for (attempt = 0; attempt < MAX_TRIES; attempt++) {
+		DB_TXN *txn = NULL;
+		if (!s->env) {
+			if ((ret = open_env(s, err, sizeof(err))) != 0) {
+				/* After a panic of its own (a failed log write: disk full), DB_REGISTER
+				 * refuses this process a second handle; only a new process can recover. */
+				LOG("%s; this process will be replaced", err);
+				s->needs_restart = 1;
+				return ret;
+			}
+		}
+		ret = s->env->txn_begin(s->env, NULL, &txn, m->read_committed ? DB_READ_COMMITTED : 0);
+		if (ret == 0) {
+			ret = body(s, txn, arg);
+			if (ret == 0) {
+				ret = txn->commit(txn, 0);
+			} else {
+				int t_ret = txn->abort(txn);
+				if (t_ret != 0 && TXN_VERDICT(ret))
+					ret = t_ret;
+			}
+		}
+		if (ret == 0 || TXN_VERDICT(ret)) {
+			if (ret == 0 && m->ckp_kb &&
+			    (ret = s->env->txn_checkpoint(s->env, m->ckp_kb, 1, 0)) != 0)
+				LOG("checkpoint: %s", db_strerror(ret)); /* the commit stands */
+			return TXN_VERDICT(ret) ? ret : 0;
+		}
+		if (ret == DB_RUNRECOVERY) {
+			LOG("environment needs recovery; reopening");
+			close_handles(s);
+		} else if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED) {
+			LOG("transaction failed: %s", db_strerror(ret));
+			return ret;
+		}
+		backoff(s, attempt);
+	}
+	LOG("transaction gave up after %d tries: %s", MAX_TRIES, db_strerror(ret));
+	return ret;
+}
+
+int run_txn(struct store *s, txn_body body, void *arg, int readonly)
+{
+	static const struct txn_mode write = {0, CKP_KB}, read = {1, 0};
+	return run_txn_as(s, body, arg, readonly ? &read : &write);
+}
+
+enum store_status status_of(int ret)
+{
+	return ret == 0 ? STORE_OK : ret == TXN_ROLLBACK ? STORE_NO_ACCOUNT : STORE_FAIL;
+}
+

@@ -1,0 +1,249 @@
+/* follow.c - follow batches (add, delete, check, info) and the pages of the three lists. */
+#include <db.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* ---- follow batches ---- */
+
+struct batch_arg {
+	const char *from;
+	struct store_target *t;
+	size_t n;
+	uint32_t now;   /* changes: FollowTime of new edges; 0 when removing */
+	int counts;     /* reads: counters rather than relations */
+	const struct store_origin *origin; /* changes: who made them, for the webhook event */
+};
+
+static void batch_reset(struct batch_arg *arg)
+{
+	size_t i;
+	for (i = 0; i < arg->n; i++) {
+		struct store_target *t = &arg->t[i];
+		t->result = STORE_DONE;
+		t->changed = t->exists = t->follow_type = 0;
+		memset(&t->counts, 0, sizeof(t->counts));
+	}
+}
+
+static int over(uint32_t count, uint32_t max)
+{
+	return max != 0 && count >= max;
+}
+
+/* A follow limit that adding from->to would break, or STORE_DONE. */
+static enum store_result limit_hit(const struct store *s, const struct account *fa,
+				   const struct account *ta, int makes_mutual)
+{
+	if (over(fa->following, s->opts.max_following))
+		return STORE_MAX_FOLLOWING;
+	if (over(ta->followers, s->opts.max_followers))
+		return STORE_MAX_FOLLOWERS;
+	if (makes_mutual && over(fa->mutual, s->opts.max_mutual))
+		return STORE_MAX_MUTUAL_FROM;
+	if (makes_mutual && over(ta->mutual, s->opts.max_mutual))
+		return STORE_MAX_MUTUAL_TO;
+	return STORE_DONE;
+}
+
+/* follow_add and follow_delete: each target's edge made or removed, counters kept in step. */
+static int follow_change_body(struct store *s, DB_TXN *txn, void *argp)
+{
+	struct batch_arg *arg = argp;
+	int adding = arg->now != 0;
+	struct account fa, ta;
+	int ret, found;
+	size_t i;
+
+	batch_reset(arg);
+	if ((ret = account_get(s, txn, arg->from, &fa, &found, 1)) != 0)
+		return ret;
+	if (!found)
+		return TXN_ROLLBACK;
+	for (i = 0; i < arg->n; i++) {
+		struct store_target *t = &arg->t[i];
+		uint32_t cur, back;
+		if (strcmp(t->id, arg->from) == 0)
+			continue; /* callers answer self-follows; never touch one record twice */
+		if ((ret = account_get(s, txn, t->id, &ta, &found, 1)) != 0)
+			return ret;
+		if (!found) {
+			t->result = STORE_TARGET_MISSING;
+			continue;
+		}
+		if ((ret = edge_get(s, txn, arg->from, t->id, &cur, 1)) != 0)
+			return ret;
+		if (!cur == !adding)
+			continue; /* already in the asked-for state: nothing changes */
+		if ((ret = edge_get(s, txn, t->id, arg->from, &back, 0)) != 0)
+			return ret;
+		if (adding && (t->result = limit_hit(s, &fa, &ta, back != 0)) != STORE_DONE)
+			continue;
+		ret = adding ? edge_add(s, txn, arg->from, t->id, arg->now, back, &fa, &ta)
+			     : edge_del(s, txn, arg->from, t->id, cur, back, &fa, &ta);
+		if (ret != 0 || (ret = account_put(s, txn, t->id, &ta)) != 0)
+			return ret;
+		t->changed = 1;
+	}
+	if ((ret = account_put(s, txn, arg->from, &fa)) != 0)
+		return ret;
+	return arg->origin ? outbox_append(s, txn, adding, arg->from, arg->t, arg->n, arg->origin)
+			   : 0;
+}
+
+enum store_status store_follow_add(struct store *s, const char *from, struct store_target *t,
+				   size_t n, uint32_t now, const struct store_origin *origin)
+{
+	struct batch_arg arg = {from, t, n, now ? now : 1, 0, origin};
+	return status_of(run_txn(s, follow_change_body, &arg, 0));
+}
+
+enum store_status store_follow_delete(struct store *s, const char *from, struct store_target *t,
+				      size_t n, const struct store_origin *origin)
+{
+	struct batch_arg arg = {from, t, n, 0, 0, origin};
+	return status_of(run_txn(s, follow_change_body, &arg, 0));
+}
+
+/* follow_check and follow_info: the same walk, reading relations or counters. */
+static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
+{
+	struct batch_arg *arg = argp;
+	struct account a;
+	int ret, found;
+	size_t i;
+
+	batch_reset(arg);
+	if ((ret = account_get(s, txn, arg->from, &a, &found, 0)) != 0)
+		return ret;
+	if (!found)
+		return TXN_ROLLBACK;
+	for (i = 0; i < arg->n; i++) {
+		struct store_target *t = &arg->t[i];
+		uint32_t out, in;
+		if ((ret = account_get(s, txn, t->id, &a, &t->exists, 0)) != 0)
+			return ret;
+		if (!t->exists) {
+			t->result = STORE_TARGET_MISSING;
+			continue;
+		}
+		if (arg->counts) {
+			t->counts.followers = a.followers;
+			t->counts.following = a.following;
+			t->counts.mutual = a.mutual;
+			continue;
+		}
+		if (strcmp(t->id, arg->from) == 0)
+			continue;
+		if ((ret = edge_get(s, txn, arg->from, t->id, &out, 0)) != 0 ||
+		    (ret = edge_get(s, txn, t->id, arg->from, &in, 0)) != 0)
+			return ret;
+		t->follow_type = (out ? 2 : 0) | (in ? 1 : 0);
+	}
+	return 0;
+}
+
+enum store_status store_follow_check(struct store *s, const char *from, struct store_target *t,
+				     size_t n)
+{
+	struct batch_arg arg = {from, t, n, 0, 0, NULL};
+	return status_of(run_txn(s, follow_read_body, &arg, 1));
+}
+
+enum store_status store_follow_info(struct store *s, const char *from, struct store_target *t,
+				    size_t n)
+{
+	struct batch_arg arg = {from, t, n, 0, 1, NULL};
+	return status_of(run_txn(s, follow_read_body, &arg, 1));
+}
+
+/* ---- list pages ---- */
+
+struct page_arg {
+	const char *who;
+	int table;
+	const struct store_item *after;
+	size_t want;
+	struct store_page *page;
+};
+
+static int page_body(struct store *s, DB_TXN *txn, void *argp)
+{
+	struct page_arg *arg = argp;
+	struct store_page *page = arg->page;
+	unsigned char kbuf[STORE_ID_MAX], vbuf[IDX_MAX], start[IDX_MAX];
+	size_t startlen = 0;
+	struct account a;
+	DBT key, val;
+	DBC *c;
+	int ret, t_ret, found;
+	u_int32_t op;
+
+	page->n = 0;
+	page->more = 0;
+	if ((ret = account_get(s, txn, arg->who, &a, &found, 0)) != 0)
+		return ret;
+	if (!found)
+		return TXN_ROLLBACK;
+	if ((ret = s->db[arg->table]->cursor(s->db[arg->table], txn, &c, 0)) != 0)
+		return ret;
+	memcpy(kbuf, arg->who, strlen(arg->who));
+	dbt_user(&key, kbuf, sizeof(kbuf));
+	key.size = (u_int32_t)strlen(arg->who);
+	dbt_user(&val, vbuf, sizeof(vbuf));
+	if (arg->after) {
+		startlen = idx_encode(start, arg->after->time, arg->after->id);
+		memcpy(vbuf, start, startlen);
+		val.size = (u_int32_t)startlen;
+		op = DB_GET_BOTH_RANGE;
+	} else {
+		op = DB_SET;
+	}
+	for (ret = c->get(c, &key, &val, op); ret == 0; ret = c->get(c, &key, &val, DB_NEXT_DUP)) {
+		/* The cursor's own entry, if still there, was the last of the previous page. */
+		if (startlen && val.size == startlen && memcmp(vbuf, start, startlen) == 0) {
+			startlen = 0;
+			continue;
+		}
+		startlen = 0;
+		if (page->n == arg->want) {
+			page->more = 1;
+			break;
+		}
+		if ((ret = idx_decode(&val, &page->items[page->n])) != 0)
+			break;
+		page->n++;
+	}
+	if (ret == DB_NOTFOUND)
+		ret = 0;
+	if ((t_ret = c->close(c)) != 0 && ret == 0)
+		ret = t_ret;
+	return ret;
+}
+
+enum store_status store_list_page(struct store *s, const char *who, enum store_list kind,
+				  const struct store_item *after, size_t want,
+				  struct store_page *page)
+{
+	struct page_arg arg = {who, 0, after, want, page};
+	int ret;
+	arg.table = kind == STORE_FANS ? T_FANS : kind == STORE_FOLLOWING ? T_FOLLOWING : T_MUTUAL;
+	page->n = 0;
+	page->more = 0;
+	page->items = calloc(want ? want : 1, sizeof(*page->items));
+	if (!page->items)
+		return STORE_FAIL;
+	ret = run_txn(s, page_body, &arg, 1);
+	if (ret != 0 && ret != TXN_ROLLBACK)
+		store_page_free(page);
+	return status_of(ret);
+}
+
+void store_page_free(struct store_page *page)
+{
+	free(page->items);
+	page->items = NULL;
+	page->n = 0;
+}
