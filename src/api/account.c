@@ -1,4 +1,4 @@
-/* api_account.c - account_import, multiaccount_import, account_check, account_delete. */
+/* account.c - account_import, multiaccount_import, account_check, account_delete. */
 #include <json-c/json.h>
 #include <string.h>
 
@@ -23,8 +23,8 @@ static int import_tags(struct json_object *obj, struct reply *r, struct store_ta
 			continue;
 		if (!json_object_is_type(v, json_type_string) ||
 		    tag_value(keys[i][1], v, &tags[*n], info, sizeof(info)) != 0) {
-			reply_fail(r, ERR_ACCOUNT_PARAM, "%s must be a string of at most 500 bytes",
-				   keys[i][0]);
+			reply_fail(r, ERR_ACCOUNT_PARAM, "%s must be a string of at most %d bytes",
+				   keys[i][0], TAG_STRING_MAX);
 			return -1;
 		}
 		(*n)++;
@@ -50,18 +50,8 @@ void api_account_import(struct call *c, struct reply *r)
 	enum field f = body_id_field(c->body, "UserID", &item.id);
 	if (f == FIELD_MISSING) /* the legacy name */
 		f = body_id_field(c->body, "Identifier", &item.id);
-	switch (f) {
-	case FIELD_OK:
-		break;
-	case FIELD_MISSING:
-		reply_fail(r, ERR_ACCOUNT_PARAM, "UserID is missing");
-		return;
-	case FIELD_TYPE:
-		reply_fail(r, ERR_NOT_STRING, "UserID must be a string");
-		return;
-	default:
-		reply_fail(r, ERR_ACCOUNT_PARAM,
-			   "UserID must be 1-32 bytes of UTF-8 without control bytes");
+	if (f != FIELD_OK) {
+		body_id_fail(r, f, "UserID", ERR_ACCOUNT_PARAM);
 		return;
 	}
 	if (import_tags(c->body, r, tags, &item.n) == 0)

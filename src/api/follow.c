@@ -1,34 +1,21 @@
-/* api_follow.c - follow_add, follow_delete, follow_check, follow_get, follow_get_info. */
+/* follow.c - follow_add, follow_delete, follow_check, follow_get, follow_get_info. */
 #include <json-c/json.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "request/app.h"
 #include "request/batch.h"
 #include "request/body.h"
 #include "request/cursor.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
-#define WANT_DEFAULT 100
-#define WANT_MAX 1000
+#define WANT_DEFAULT 100 /* follow_get's page size when WantNum is absent (spec §6) */
 
 /* Reads From_Account; -1 after a request-wide failure. */
 static int read_from(struct call *c, struct reply *r, const char **from)
 {
-	switch (body_id_field(c->body, "From_Account", from)) {
-	case FIELD_OK:
-		return 0;
-	case FIELD_MISSING:
-		reply_fail(r, ERR_BAD_FIELD, "From_Account is missing");
-		break;
-	case FIELD_TYPE:
-		reply_fail(r, ERR_NOT_STRING, "From_Account must be a string");
-		break;
-	default:
-		reply_fail(r, ERR_BAD_FIELD,
-			   "From_Account must be 1-32 bytes of UTF-8 without control bytes");
-	}
-	return -1;
+	enum field f = body_id_field(c->body, "From_Account", from);
+	return f == FIELD_OK ? 0 : body_id_fail(r, f, "From_Account", ERR_BAD_FIELD);
 }
 
 /* Turns a store call's status into a request-wide failure; 0 when it succeeded. */
@@ -69,13 +56,6 @@ static struct json_object *entry_result(struct reply *r, struct json_object *arr
 			    t ? NULL : b->why[i]);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int has_callback(const struct call *c)
 {
 	return c->app->conf.callback_url && *c->app->conf.callback_url;
@@ -97,7 +77,7 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 		return;
 	/* With a callback configured, the change and its webhook event commit together. */
 	origin.client_ip = c->req->client_ip;
-	origin.time_ms = now_ms();
+	origin.time_ms = clock_now_ms();
 	if (!b.nst) /* nothing to change, but From_Account must still exist */
 		st = store_follow_check(s, from, NULL, 0);
 	else if (adding)
@@ -121,17 +101,29 @@ void api_follow_delete(struct call *c, struct reply *r)
 	change(c, r, "To_Account", NULL, 0);
 }
 
+typedef enum store_status (*target_read)(struct store *s, const char *from,
+					 struct store_target *t, size_t n);
+
+/* The shape shared by check and get_info: From_Account, its To_Account list, one store read.
+ * Returns the answer's array `key`, or NULL after a failure (the reply then says why). */
+static struct json_object *read_targets(struct call *c, struct reply *r, struct batch *b,
+					target_read read, const char *key)
+{
+	const char *from;
+	if (read_from(c, r, &from) != 0 || batch_read(c, r, "To_Account", NULL, NULL, b) != 0 ||
+	    store_failed(r, read(c->app->store, from, b->st, b->nst), from))
+		return NULL;
+	return reply_array(r, NULL, key);
+}
+
 void api_follow_check(struct call *c, struct reply *r)
 {
 	struct batch b;
 	struct json_object *arr, *item;
-	const char *from;
 	size_t i;
 
-	if (read_from(c, r, &from) != 0 || batch_read(c, r, "To_Account", NULL, NULL, &b) != 0 ||
-	    store_failed(r, store_follow_check(c->app->store, from, b.st, b.nst), from))
+	if (!(arr = read_targets(c, r, &b, store_follow_check, "ResultItem")))
 		return;
-	arr = reply_array(r, NULL, "ResultItem");
 	for (i = 0; i < b.n; i++) {
 		const struct store_target *t = batch_target(&b, i);
 		item = entry_result(r, arr, &b, i);
@@ -143,13 +135,10 @@ void api_follow_get_info(struct call *c, struct reply *r)
 {
 	struct batch b;
 	struct json_object *arr, *item;
-	const char *from;
 	size_t i;
 
-	if (read_from(c, r, &from) != 0 || batch_read(c, r, "To_Account", NULL, NULL, &b) != 0 ||
-	    store_failed(r, store_follow_info(c->app->store, from, b.st, b.nst), from))
+	if (!(arr = read_targets(c, r, &b, store_follow_info, "FollowInfo")))
 		return;
-	arr = reply_array(r, NULL, "FollowInfo");
 	for (i = 0; i < b.n; i++) {
 		const struct store_target *t = batch_target(&b, i);
 		struct store_counts none = {0, 0, 0};
@@ -185,7 +174,7 @@ static int read_page_args(struct call *c, struct reply *r, enum store_list *kind
 		reply_fail(r, ERR_BAD_FIELD, "WantNum must be a positive integer");
 		return -1;
 	}
-	*want = v > WANT_MAX ? WANT_MAX : (size_t)v;
+	*want = v > FOLLOW_PAGE_MAX ? FOLLOW_PAGE_MAX : (size_t)v;
 	switch (body_string(c->body, "StartCursor", &cur)) {
 	case FIELD_MISSING:
 	case FIELD_OK:

@@ -1,4 +1,4 @@
-/* api_profile.c - portrait_set and portrait_get, and the ProfileItem lists other APIs show. */
+/* profile.c - portrait_set and portrait_get, and the ProfileItem lists other APIs show. */
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +8,6 @@
 #include "request/body.h"
 #include "common/errors.h"
 #include "common/tags.h"
-
-#define TAGS_PER_CALL 100
 
 void profile_items(struct reply *r, struct json_object *parent, const struct store_profile *p,
 		   const char *const *only, size_t n_only)
@@ -35,38 +33,38 @@ void profile_items(struct reply *r, struct json_object *parent, const struct sto
 	}
 }
 
-/* A tag name as C text; one holding a NUL byte becomes "", which no tag is called. */
-static const char *string_of(struct json_object *v)
+/* Reads body[key], an array of 1 to STORE_TAGS_MAX `what` (a call names at most as many tags
+ * as a profile can hold), into *list and *n; -1 after a request-wide failure. */
+static int read_tag_array(struct call *c, struct reply *r, const char *key, const char *what,
+			  struct json_object **list, size_t *n)
 {
-	const char *str = json_object_get_string(v);
-	return strlen(str) == (size_t)json_object_get_string_len(v) ? str : "";
+	if (body_array(c->body, key, STORE_TAGS_MAX, list) != FIELD_OK) {
+		reply_fail(r, ERR_PROFILE_BAD_PARAM, "%s must be an array of 1 to %d %s", key,
+			   STORE_TAGS_MAX, what);
+		return -1;
+	}
+	*n = json_object_array_length(*list);
+	return 0;
 }
 
 /* Reads ProfileItem into tags; -1 after a request-wide failure. */
 static int read_items(struct call *c, struct reply *r, struct store_tag *tags, size_t *n)
 {
-	struct json_object *list, *item, *tag, *value;
+	struct json_object *list;
 	char info[256];
 	size_t i;
 	int code;
 
-	if (body_array(c->body, "ProfileItem", TAGS_PER_CALL, &list) != FIELD_OK) {
-		reply_fail(r, ERR_PROFILE_BAD_PARAM, "ProfileItem must be an array of 1 to %d items",
-			   TAGS_PER_CALL);
+	if (read_tag_array(c, r, "ProfileItem", "items", &list, n) != 0)
 		return -1;
-	}
-	*n = json_object_array_length(list);
 	for (i = 0; i < *n; i++) {
-		item = json_object_array_get_idx(list, i);
-		if (!json_object_is_type(item, json_type_object) ||
-		    !json_object_object_get_ex(item, "Tag", &tag) ||
-		    !json_object_is_type(tag, json_type_string) ||
-		    !json_object_object_get_ex(item, "Value", &value)) {
+		code = tag_item(json_object_array_get_idx(list, i), &tags[i], info, sizeof(info));
+		if (code < 0) {
 			reply_fail(r, ERR_PROFILE_BAD_PARAM,
 				   "ProfileItem[%zu] must be an object with a string Tag and a Value", i);
 			return -1;
 		}
-		if ((code = tag_value(string_of(tag), value, &tags[i], info, sizeof(info))) != 0) {
+		if (code) {
 			reply_fail(r, code, "ProfileItem[%zu]: %s", i, info);
 			return -1;
 		}
@@ -76,18 +74,16 @@ static int read_items(struct call *c, struct reply *r, struct store_tag *tags, s
 
 void api_portrait_set(struct call *c, struct reply *r)
 {
-	struct store_tag tags[TAGS_PER_CALL];
+	struct store_tag tags[STORE_TAGS_MAX];
 	const char *from;
+	enum field f;
 	size_t n;
 
-	switch (body_id_field(c->body, "From_Account", &from)) {
-	case FIELD_OK:
-		break;
-	case FIELD_TYPE:
-		reply_fail(r, ERR_NOT_STRING, "From_Account must be a string");
-		return;
-	default:
-		reply_fail(r, ERR_PROFILE_BAD_PARAM, "From_Account is missing or malformed");
+	/* This API words a missing From_Account as it words a malformed one. */
+	if ((f = body_id_field(c->body, "From_Account", &from)) != FIELD_OK) {
+		body_field_fail(r, f == FIELD_MISSING ? FIELD_BAD : f, "From_Account",
+				ERR_PROFILE_BAD_PARAM, ERR_NOT_STRING, "a string",
+				"is missing or malformed");
 		return;
 	}
 	if (read_items(c, r, tags, &n) != 0)
@@ -112,19 +108,15 @@ static int read_tag_list(struct call *c, struct reply *r, const char **names, si
 {
 	struct json_object *list, *v;
 	size_t i;
-	if (body_array(c->body, "TagList", TAGS_PER_CALL, &list) != FIELD_OK) {
-		reply_fail(r, ERR_PROFILE_BAD_PARAM, "TagList must be an array of 1 to %d tags",
-			   TAGS_PER_CALL);
+	if (read_tag_array(c, r, "TagList", "tags", &list, n) != 0)
 		return -1;
-	}
-	*n = json_object_array_length(list);
 	for (i = 0; i < *n; i++) {
 		v = json_object_array_get_idx(list, i);
 		if (!json_object_is_type(v, json_type_string)) {
 			reply_fail(r, ERR_PROFILE_BAD_PARAM, "TagList[%zu] must be a string", i);
 			return -1;
 		}
-		names[i] = string_of(v);
+		names[i] = tag_name(v);
 		if (!tag_known(names[i])) {
 			reply_fail(r, ERR_TAG_UNKNOWN, "TagList[%zu]: unknown profile tag %.64s", i,
 				   names[i]);
@@ -136,7 +128,7 @@ static int read_tag_list(struct call *c, struct reply *r, const char **names, si
 
 void api_portrait_get(struct call *c, struct reply *r)
 {
-	const char *names[TAGS_PER_CALL], *ids[BATCH_MAX];
+	const char *names[STORE_TAGS_MAX], *ids[BATCH_MAX];
 	struct store_profile *profiles = NULL;
 	int exists[BATCH_MAX];
 	struct json_object *arr, *item;

@@ -1,6 +1,5 @@
-/* main.c - start-up (config, data folder, store), the serving loop, and clean shutdown. */
+/* follow_fcgi.c - start-up (config, data folder, store), the serving loop, and clean shutdown. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +71,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	struct app app;
-	struct store_opts opts;
-	const char *path = getenv("FOLLOW_CONF"), *role = getenv("FOLLOW_ROLE");
+	const char *path = conf_default_path(NULL, NULL, 0), *role = getenv("FOLLOW_ROLE");
 	int dispatcher = role && strcmp(role, "dispatcher") == 0;
 	char err[512];
 	int ret, abandoned;
@@ -91,7 +89,7 @@ int main(int argc, char **argv)
 		dispatcher = 1;
 	else if (argc != 1)
 		return usage();
-	if (!path || !*path)
+	if (!path)
 		return usage();
 	if (conf_load(path, &app.conf, err, sizeof(err)) != 0) {
 		LOG("%s", err);
@@ -103,20 +101,15 @@ int main(int argc, char **argv)
 		conf_free(&app.conf);
 		return 1;
 	}
-	opts.dir = app.conf.data_dir;
-	opts.durability = app.conf.durability;
-	opts.max_following = app.conf.max_following;
-	opts.max_followers = app.conf.max_followers;
-	opts.max_mutual = app.conf.max_mutual;
 	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err))) &&
 	    app.conf.rate_limit)
 		LOG("%s: rate_limit is not enforced by this process", err);
 	/* A store that cannot open (disk full, unwritable folder) still lets the process answer
 	 * a clear 30006 before it is replaced, rather than die with nothing said. */
-	app.opts = opts;
+	conf_store_opts(&app.conf, &app.opts);
 	app.last_probe = 0;
 	app.store_lost = 0;
-	if (!(app.store = store_open(&opts, err, sizeof(err)))) {
+	if (!(app.store = store_open(&app.opts, err, sizeof(err)))) {
 		LOG("%s; answering 30006 until the fault is fixed", err);
 		app.store_lost = 1; /* a failed open may leave the library's memory behind */
 	}

@@ -1,7 +1,6 @@
-/* usersig_main.c - cgi-bin/follow-usersig: prints a UserSig for an identifier, signed with the
+/* follow_usersig.c - cgi-bin/follow-usersig: prints a UserSig for an identifier, signed with the
  * secret key of the same config file the service reads, so admins can call the API. */
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +26,8 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	char path[PATH_MAX], self[PATH_MAX], err[512], *end, *sig;
-	const char *conf_path = getenv("FOLLOW_CONF");
+	char path[PATH_MAX], err[512], *end, *sig;
+	const char *conf_path = NULL;
 	struct conf c;
 	long expire = DEFAULT_EXPIRE;
 	int i = 1;
@@ -51,13 +50,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!conf_path || !*conf_path) {
-		if (!realpath(argv[0], self)) {
-			fprintf(stderr, "follow-usersig: cannot find myself; use -c CONF\n");
-			return 2;
-		}
-		snprintf(path, sizeof(path), "%s/../conf/follow.conf", dirname(self));
-		conf_path = path;
+	if ((!conf_path || !*conf_path) &&
+	    !(conf_path = conf_default_path(argv[0], path, sizeof(path)))) {
+		fprintf(stderr, "follow-usersig: cannot find myself; use -c CONF\n");
+		return 2;
 	}
 	if (conf_load(conf_path, &c, err, sizeof(err)) != 0) {
 		fprintf(stderr, "follow-usersig: %s\n", err);

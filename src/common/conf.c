@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,4 +262,25 @@ int conf_make_data_dir(const struct conf *c)
 		*p = '/';
 	}
 	return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+void conf_store_opts(const struct conf *c, struct store_opts *o)
+{
+	*o = (struct store_opts){.dir = c->data_dir,
+				 .durability = c->durability,
+				 .max_following = c->max_following,
+				 .max_followers = c->max_followers,
+				 .max_mutual = c->max_mutual};
+}
+
+const char *conf_default_path(const char *argv0, char *buf, size_t len)
+{
+	const char *env = getenv("FOLLOW_CONF");
+	char self[PATH_MAX];
+	if (env && *env)
+		return env;
+	if (!argv0 || (!realpath("/proc/self/exe", self) && !realpath(argv0, self)))
+		return NULL;
+	snprintf(buf, len, "%s/../conf/follow.conf", dirname(self));
+	return buf;
 }

@@ -28,5 +28,15 @@ void conf_free(struct conf *c);
 int conf_is_admin(const struct conf *c, const char *id);
 /* Creates data_dir and its parents when missing; 0 on success (errno set otherwise). */
 int conf_make_data_dir(const struct conf *c);
+/* The store options c sets; o->dir points into c. */
+void conf_store_opts(const struct conf *c, struct store_opts *o);
+
+/* The config file to read when none is named on the command line: $FOLLOW_CONF when set and not
+ * empty (an empty value counts as unset), which is how the web server hands the service its
+ * config. Else, when argv0 is given, ../conf/follow.conf beside the running program (found
+ * through /proc/self/exe, then argv0), written into buf: a tool run from an installed tree
+ * finds the config it was installed with. NULL when neither applies. The service passes NULL
+ * argv0: started by a web server, it reads only the config it is handed, never a guess. */
+const char *conf_default_path(const char *argv0, char *buf, size_t len);
 
 #endif

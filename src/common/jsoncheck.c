@@ -4,6 +4,7 @@
  * (30001), which the field checks report with the field's name. */
 #include "common/jsoncheck.h"
 
+#include <json-c/json.h>
 #include <string.h>
 
 struct scan {
@@ -182,4 +183,10 @@ int json_strict_valid(const char *text, size_t len, int max_depth, size_t *membe
 	if (members)
 		*members = s.members;
 	return s.p == s.end;
+}
+
+int json_has_nul(struct json_object *v)
+{
+	const char *s = json_object_get_string(v);
+	return memchr(s, '\0', (size_t)json_object_get_string_len(v)) != NULL;
 }

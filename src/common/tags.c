@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "common/errors.h"
+#include "common/jsoncheck.h"
 
-#define STRING_MAX 500 /* bytes in any string value (spec §7) */
 #define CUSTOM_PREFIX "Tag_Profile_Custom_"
+#define CUSTOM_NAME_MAX 8 /* letters after the prefix (spec §7) */
 
 enum kind { K_STRING, K_UINT, K_ENUM, K_CUSTOM };
 
@@ -26,18 +27,18 @@ static const struct tag_rule {
 	size_t max;                 /* strings: most bytes */
 	const char *const *values; /* enums */
 } rules[] = {
-	{"Tag_Profile_IM_Nick", K_STRING, STRING_MAX, NULL},
-	{"Tag_Profile_IM_Gender", K_ENUM, STRING_MAX, genders},
+	{"Tag_Profile_IM_Nick", K_STRING, TAG_STRING_MAX, NULL},
+	{"Tag_Profile_IM_Gender", K_ENUM, TAG_STRING_MAX, genders},
 	{"Tag_Profile_IM_BirthDay", K_UINT, 0, NULL},
 	{"Tag_Profile_IM_Location", K_STRING, 16, NULL},
-	{"Tag_Profile_IM_SelfSignature", K_STRING, STRING_MAX, NULL},
-	{"Tag_Profile_IM_AllowType", K_ENUM, STRING_MAX, allow_types},
+	{"Tag_Profile_IM_SelfSignature", K_STRING, TAG_STRING_MAX, NULL},
+	{"Tag_Profile_IM_AllowType", K_ENUM, TAG_STRING_MAX, allow_types},
 	{"Tag_Profile_IM_Language", K_UINT, 0, NULL},
-	{"Tag_Profile_IM_Image", K_STRING, STRING_MAX, NULL},
-	{"Tag_Profile_IM_AdminForbidType", K_ENUM, STRING_MAX, forbid_types},
+	{"Tag_Profile_IM_Image", K_STRING, TAG_STRING_MAX, NULL},
+	{"Tag_Profile_IM_AdminForbidType", K_ENUM, TAG_STRING_MAX, forbid_types},
 	{"Tag_Profile_IM_Level", K_UINT, 0, NULL},
 };
-static const struct tag_rule custom = {CUSTOM_PREFIX, K_CUSTOM, STRING_MAX, NULL};
+static const struct tag_rule custom = {CUSTOM_PREFIX, K_CUSTOM, TAG_STRING_MAX, NULL};
 
 static const struct tag_rule *find(const char *name)
 {
@@ -49,7 +50,7 @@ static const struct tag_rule *find(const char *name)
 		return NULL;
 	name += strlen(CUSTOM_PREFIX);
 	len = strlen(name);
-	if (len < 1 || len > 8)
+	if (len < 1 || len > CUSTOM_NAME_MAX)
 		return NULL;
 	for (i = 0; i < len; i++)
 		if (!isalpha((unsigned char)name[i]))
@@ -69,7 +70,7 @@ static int string_value(const struct tag_rule *r, const char *name, struct json_
 {
 	t->str = json_object_get_string(v);
 	t->len = (size_t)json_object_get_string_len(v);
-	if (memchr(t->str, '\0', t->len))
+	if (json_has_nul(v))
 		FAIL(ERR_TAG_BAD_VALUE, "%s must not contain a NUL character", name);
 	if (t->len > r->max)
 		FAIL(ERR_TAG_TOO_LONG, "%s is longer than %zu bytes", name, r->max);
@@ -125,4 +126,20 @@ int tag_value(const char *name, struct json_object *v, struct store_tag *t, char
 			return uint_value(name, v, t, info, infolen);
 		FAIL(ERR_TAG_TYPE, "%s takes a string or an integer", name);
 	}
+}
+
+const char *tag_name(struct json_object *v)
+{
+	return json_has_nul(v) ? "" : json_object_get_string(v);
+}
+
+int tag_item(struct json_object *item, struct store_tag *t, char *info, size_t infolen)
+{
+	struct json_object *tag, *value;
+	if (!json_object_is_type(item, json_type_object) ||
+	    !json_object_object_get_ex(item, "Tag", &tag) ||
+	    !json_object_is_type(tag, json_type_string) ||
+	    !json_object_object_get_ex(item, "Value", &value))
+		return -1;
+	return tag_value(tag_name(tag), value, t, info, infolen);
 }

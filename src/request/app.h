@@ -22,6 +22,9 @@ struct app {
 	struct ratelimit *rate; /* shared per-API call counters */
 };
 
+/* Most items of one follow_get page: a larger WantNum is served as this (spec §6). */
+#define FOLLOW_PAGE_MAX 1000
+
 /* How many APIs the routing table holds (one rate counter each). */
 extern const unsigned route_count;
 

@@ -6,6 +6,7 @@
 
 #include "request/body.h"
 #include "common/errors.h"
+#include "common/ids.h"
 
 static void add_entry(struct batch *b, const char *id, size_t len, int code, const char *why)
 {
@@ -33,22 +34,13 @@ int batch_read(struct call *c, struct reply *r, const char *list_key, const char
 	int bad = family_bad_code(c->route->family);
 	unsigned limit = c->route->limit < BATCH_MAX ? c->route->limit : BATCH_MAX;
 	struct json_object *list, *v;
+	enum field f;
 	size_t i, n;
 
 	b->n = b->nst = 0;
-	switch (body_array(c->body, list_key, limit, &list)) {
-	case FIELD_OK:
-		break;
-	case FIELD_MISSING:
-		reply_fail(r, bad, "%s is missing", list_key);
-		return -1;
-	case FIELD_TYPE:
-		reply_fail(r, bad, "%s must be an array", list_key);
-		return -1;
-	default:
-		reply_fail(r, bad, "%s must hold 1 to %u items", list_key, limit);
-		return -1;
-	}
+	if ((f = body_array(c->body, list_key, limit, &list)) != FIELD_OK)
+		return body_field_fail(r, f, list_key, bad, bad, "an array", "must hold 1 to %u items",
+				       limit);
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
 		const char *id = "";
@@ -72,7 +64,7 @@ int batch_read(struct call *c, struct reply *r, const char *list_key, const char
 			break;
 		case FIELD_BAD:
 			add_entry(b, id, (size_t)json_object_get_string_len(v), bad,
-				  "UserID must be 1-32 bytes of UTF-8 without control bytes");
+				  "UserID must be " ID_RULE);
 			break;
 		default:
 			reply_fail(r, ERR_NOT_STRING, "%s[%zu]%s%s must be a string", list_key, i,

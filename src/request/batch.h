@@ -7,6 +7,8 @@
 #include "request/app.h"
 #include "store/store.h"
 
+/* Most accounts one call names: the spec's 100 of follow_check, the account APIs and
+ * portrait_get (the route table's limits); every route limit a batch reads must fit. */
 #define BATCH_MAX 100
 
 struct batch {

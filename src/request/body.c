@@ -2,12 +2,13 @@
 #include "request/body.h"
 
 #include <json-c/json.h>
-#include <string.h>
+#include <stdarg.h>
+#include <stdio.h>
 
+#include "common/errors.h"
 #include "common/ids.h"
 #include "common/jsoncheck.h"
-
-#define MAX_DEPTH 32
+#include "request/reply.h"
 
 /* Members of every object in the tree: json-c keeps one value per key. */
 static size_t count_members(struct json_object *o)
@@ -34,8 +35,8 @@ enum body_status body_parse(const char *text, size_t len, struct json_object **o
 
 	*out = NULL;
 	if (!text || len == 0 || len > INT32_MAX ||
-	    !json_strict_valid(text, len, MAX_DEPTH, &members) ||
-	    !(tok = json_tokener_new_ex(MAX_DEPTH)))
+	    !json_strict_valid(text, len, JSON_MAX_DEPTH, &members) ||
+	    !(tok = json_tokener_new_ex(JSON_MAX_DEPTH)))
 		return BODY_INVALID;
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	if (obj && json_tokener_get_error(tok) != json_tokener_success) {
@@ -65,6 +66,16 @@ static enum field member(struct json_object *obj, const char *key, struct json_o
 	return *v ? FIELD_OK : FIELD_TYPE;
 }
 
+/* member(), then FIELD_TYPE unless the value has JSON type t. */
+static enum field typed_member(struct json_object *obj, const char *key, json_type t,
+			       struct json_object **v)
+{
+	enum field f = member(obj, key, v);
+	if (f == FIELD_OK && !json_object_is_type(*v, t))
+		return FIELD_TYPE;
+	return f;
+}
+
 enum field body_id(struct json_object *v, const char **out)
 {
 	if (!json_object_is_type(v, json_type_string))
@@ -84,12 +95,10 @@ enum field body_array(struct json_object *obj, const char *key, size_t max,
 		      struct json_object **out)
 {
 	struct json_object *v;
-	enum field f = member(obj, key, &v);
+	enum field f = typed_member(obj, key, json_type_array, &v);
 	size_t n;
 	if (f != FIELD_OK)
 		return f;
-	if (!json_object_is_type(v, json_type_array))
-		return FIELD_TYPE;
 	n = json_object_array_length(v);
 	*out = v;
 	return (n == 0 || n > max) ? FIELD_BAD : FIELD_OK;
@@ -98,11 +107,9 @@ enum field body_array(struct json_object *obj, const char *key, size_t max,
 enum field body_int(struct json_object *obj, const char *key, int64_t *out)
 {
 	struct json_object *v;
-	enum field f = member(obj, key, &v);
+	enum field f = typed_member(obj, key, json_type_int, &v);
 	if (f != FIELD_OK)
 		return f;
-	if (!json_object_is_type(v, json_type_int))
-		return FIELD_TYPE;
 	/* json-c clamps what does not fit 64 bits, which keeps its sign: callers check ranges. */
 	*out = json_object_get_int64(v);
 	return FIELD_OK;
@@ -111,11 +118,32 @@ enum field body_int(struct json_object *obj, const char *key, int64_t *out)
 enum field body_string(struct json_object *obj, const char *key, const char **out)
 {
 	struct json_object *v;
-	enum field f = member(obj, key, &v);
+	enum field f = typed_member(obj, key, json_type_string, &v);
 	if (f != FIELD_OK)
 		return f;
-	if (!json_object_is_type(v, json_type_string))
-		return FIELD_TYPE;
 	*out = json_object_get_string(v);
-	return strlen(*out) == (size_t)json_object_get_string_len(v) ? FIELD_OK : FIELD_BAD;
+	return json_has_nul(v) ? FIELD_BAD : FIELD_OK;
+}
+
+int body_field_fail(struct reply *r, enum field f, const char *key, int bad, int type_code,
+		    const char *type, const char *rule, ...)
+{
+	char text[256];
+	va_list ap;
+	if (f == FIELD_MISSING) {
+		reply_fail(r, bad, "%s is missing", key);
+	} else if (f == FIELD_TYPE) {
+		reply_fail(r, type_code, "%s must be %s", key, type);
+	} else {
+		va_start(ap, rule);
+		vsnprintf(text, sizeof(text), rule, ap);
+		va_end(ap);
+		reply_fail(r, bad, "%s %s", key, text);
+	}
+	return -1;
+}
+
+int body_id_fail(struct reply *r, enum field f, const char *key, int bad)
+{
+	return body_field_fail(r, f, key, bad, ERR_NOT_STRING, "a string", "must be %s", ID_RULE);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct json_object;
+struct reply;
 
 enum field {
 	FIELD_OK,
@@ -16,7 +17,7 @@ enum field {
 
 enum body_status {
 	BODY_OK,
-	BODY_INVALID,      /* empty, not strict JSON, not an object, nested deeper than 32 levels */
+	BODY_INVALID,      /* empty, not strict JSON, not an object, deeper than JSON_MAX_DEPTH */
 	BODY_DUPLICATE_KEY /* valid JSON, but some object names a key twice */
 };
 
@@ -34,5 +35,16 @@ enum field body_array(struct json_object *obj, const char *key, size_t max,
 enum field body_int(struct json_object *obj, const char *key, int64_t *out);
 /* A string of any content, NUL-free. */
 enum field body_string(struct json_object *obj, const char *key, const char **out);
+
+/* Answers a field whose check failed (f is not FIELD_OK), so that every API words the same
+ * outcome the same way; returns -1, what a reader returns after a request-wide failure:
+ *   FIELD_MISSING  code bad        "<key> is missing"
+ *   FIELD_TYPE     code type_code  "<key> must be <type>"
+ *   FIELD_BAD      code bad        "<key> <rule>", rule being a printf format */
+int body_field_fail(struct reply *r, enum field f, const char *key, int bad, int type_code,
+		    const char *type, const char *rule, ...) __attribute__((format(printf, 7, 8)));
+/* The same for a UserID read with body_id_field: 60015 for a wrong type, ID_RULE's words for a
+ * malformed one. */
+int body_id_fail(struct reply *r, enum field f, const char *key, int bad);
 
 #endif

@@ -6,23 +6,34 @@
 
 #include "request/app.h"
 #include "request/auth.h"
+#include "request/batch.h"
 #include "request/body.h"
 #include "common/errors.h"
+#include "common/jsoncheck.h"
 #include "request/ratelimit.h"
 
+#define FOLLOW_INFO_MAX 20 /* accounts in one follow_get_info (spec §5a) */
+
+/* Each limit is the most targets one call names: accounts, but a portrait_set's tags and the
+ * items of a follow_get page. */
 static const struct route routes[] = {
-	{"follow", "follow_add", api_follow_add, FAMILY_FOLLOW, 20},
-	{"follow", "follow_delete", api_follow_delete, FAMILY_FOLLOW, 20},
-	{"follow", "follow_check", api_follow_check, FAMILY_FOLLOW, 100},
-	{"follow", "follow_get", api_follow_get, FAMILY_FOLLOW, 1000},
-	{"follow", "follow_get_info", api_follow_get_info, FAMILY_FOLLOW, 20},
+	{"follow", "follow_add", api_follow_add, FAMILY_FOLLOW, STORE_CHANGE_MAX},
+	{"follow", "follow_delete", api_follow_delete, FAMILY_FOLLOW, STORE_CHANGE_MAX},
+	{"follow", "follow_check", api_follow_check, FAMILY_FOLLOW, BATCH_MAX},
+	{"follow", "follow_get", api_follow_get, FAMILY_FOLLOW, FOLLOW_PAGE_MAX},
+	{"follow", "follow_get_info", api_follow_get_info, FAMILY_FOLLOW, FOLLOW_INFO_MAX},
 	{"im_open_login_svc", "account_import", api_account_import, FAMILY_ACCOUNT, 1},
-	{"im_open_login_svc", "multiaccount_import", api_multiaccount_import, FAMILY_ACCOUNT, 100},
-	{"im_open_login_svc", "account_check", api_account_check, FAMILY_ACCOUNT, 100},
-	{"im_open_login_svc", "account_delete", api_account_delete, FAMILY_ACCOUNT, 100},
-	{"profile", "portrait_set", api_portrait_set, FAMILY_PROFILE, 100},
-	{"profile", "portrait_get", api_portrait_get, FAMILY_PROFILE, 100},
+	{"im_open_login_svc", "multiaccount_import", api_multiaccount_import, FAMILY_ACCOUNT,
+	 BATCH_MAX},
+	{"im_open_login_svc", "account_check", api_account_check, FAMILY_ACCOUNT, BATCH_MAX},
+	{"im_open_login_svc", "account_delete", api_account_delete, FAMILY_ACCOUNT, BATCH_MAX},
+	{"profile", "portrait_set", api_portrait_set, FAMILY_PROFILE, STORE_TAGS_MAX},
+	{"profile", "portrait_get", api_portrait_get, FAMILY_PROFILE, BATCH_MAX},
 };
+
+/* batch_read would silently clamp a larger limit. */
+_Static_assert(STORE_CHANGE_MAX <= BATCH_MAX && FOLLOW_INFO_MAX <= BATCH_MAX,
+	       "a batch holds every target a route allows");
 
 const unsigned route_count = sizeof(routes) / sizeof(routes[0]);
 
@@ -80,7 +91,7 @@ char *route_request(const struct http_req *req, void *appp)
 			   app->conf.rate_limit, c.route->command);
 	else if ((code = body_parse(req->body, req->body_len, &c.body)) == BODY_INVALID)
 		reply_fail(&r, ERR_JSON, "request body is empty, not valid JSON, not an object, "
-					 "or nested deeper than 32 levels");
+					 "or nested deeper than %d levels", JSON_MAX_DEPTH);
 	else if (code == BODY_DUPLICATE_KEY)
 		reply_fail(&r, family_bad_code(c.route->family), "request body repeats a JSON key");
 	else if (!app->store)

@@ -16,6 +16,7 @@
 
 #define SIG_MAX 4096     /* longer UserSigs are not UserSigs */
 #define DOC_MAX 4096     /* an inflated document beyond this is refused (zip bombs) */
+#define DOC_DEPTH 4      /* a document is one flat object: deeper nesting is not a UserSig */
 #define HMAC_B64 45      /* base64 of 32 bytes, padded, plus NUL */
 #define TIME_BOUND ((int64_t)1 << 40)
 
@@ -127,7 +128,7 @@ static int doc_str(struct json_object *o, const char *key, const char **out, int
 	if (!json_object_is_type(v, json_type_string))
 		return -1;
 	*out = json_object_get_string(v);
-	return strlen(*out) == (size_t)json_object_get_string_len(v) ? 0 : -1;
+	return json_has_nul(v) ? -1 : 0;
 }
 
 static int doc_read(struct json_object *o, struct doc *d)
@@ -161,7 +162,7 @@ static struct json_object *decode(const char *sig)
 		b64[i] = sig[i] == '*' ? '+' : sig[i] == '-' ? '/' : sig[i] == '_' ? '=' : sig[i];
 	if ((rawlen = b64_decode(b64, len, raw)) <= 0 ||
 	    inflate_doc(raw, (size_t)rawlen, doc, sizeof(doc), &doclen) != 0 ||
-	    !json_strict_valid(doc, doclen, 4, NULL))
+	    !json_strict_valid(doc, doclen, DOC_DEPTH, NULL))
 		return NULL;
 	return json_tokener_parse(doc);
 }

@@ -10,9 +10,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "webhook/webhook.h"
 
@@ -26,13 +26,6 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void nap(long ms)
@@ -50,9 +43,9 @@ struct retry {
 static void report(struct app *app, uint64_t *last)
 {
 	size_t pending, dead;
-	if (now_ms() - *last < STATUS_EVERY_MS)
+	if (clock_now_ms() - *last < STATUS_EVERY_MS)
 		return;
-	*last = now_ms();
+	*last = clock_now_ms();
 	if (store_outbox_counts(app->store, &pending, &dead) == STORE_OK && (pending || dead))
 		LOG("webhooks: %zu pending, %zu in dead-letter", pending, dead);
 }
@@ -70,7 +63,7 @@ static void deliver_head(struct app *app, struct retry *rt)
 	}
 	if (ev.id != rt->id)
 		memset(rt, 0, sizeof(*rt)), rt->id = ev.id;
-	if ((t = now_ms()) < rt->next_try) {
+	if ((t = clock_now_ms()) < rt->next_try) {
 		nap((long)(rt->next_try - t < IDLE_MS ? rt->next_try - t : IDLE_MS));
 		return;
 	}
@@ -79,7 +72,7 @@ static void deliver_head(struct app *app, struct retry *rt)
 			LOG("webhook event %u delivered but not yet removed; it will repeat", ev.id);
 		return;
 	}
-	t = now_ms();
+	t = clock_now_ms();
 	if (rt->failures++ == 0)
 		rt->first_failure = t;
 	if (t - rt->first_failure >= (uint64_t)app->conf.callback_retry_seconds * 1000) {

@@ -139,7 +139,7 @@ int webhook_deliver(const struct conf *c, const struct store_event *ev, char *wh
 	}
 	if (status != 200)
 		snprintf(why, whylen, "HTTP status %ld", status);
-	else if (!json_strict_valid(a->buf, a->len, 32, NULL))
+	else if (!json_strict_valid(a->buf, a->len, JSON_MAX_DEPTH, NULL))
 		snprintf(why, whylen, "the answer is not JSON");
 	else
 		ret = 0;

@@ -1,0 +1,10 @@
+/* clock.h - wall-clock time in milliseconds, as webhook events carry it. */
+#ifndef CLOCK_H
+#define CLOCK_H
+
+#include <stdint.h>
+
+/* Milliseconds since the Unix epoch (CLOCK_REALTIME: an event's time is read by other hosts). */
+uint64_t clock_now_ms(void);
+
+#endif
