@@ -10,23 +10,23 @@ from harness import *  # noqa: E402,F401,F403
 
 
 def test_envelope_on_success(srv):
-    r = srv.call("im_open_login_svc/account_check", {"CheckItem": [{"UserID": "b_nobody"}]})
+    r = srv.account_check(["b_nobody"])
     expect_ok(r, ["ResultItem"])
     check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
 
 
 def test_envelope_on_failure(srv):
     r = srv.call("follow/follow_add", {})
-    expect_fail(r, 30001, "From_Account")
+    expect_fail(r, INVALID_PARAMS, "From_Account")
     check(list(r.keys()) == ENVELOPE, r, "key order")
 
 
 def test_every_registered_api_exists(srv):
     # {} is a bad request for each of them; what matters is that none is 60009.
     for cmd in ("follow_add", "follow_delete", "follow_check", "follow_get", "follow_get_info"):
-        expect_fail(srv.call("follow/" + cmd, {}), 30001)
+        expect_fail(srv.call("follow/" + cmd, {}), INVALID_PARAMS)
     for cmd in ("account_import", "multiaccount_import", "account_check", "account_delete"):
-        expect_fail(srv.call("im_open_login_svc/" + cmd, {}), 70402)
+        expect_fail(srv.call("im_open_login_svc/" + cmd, {}), ACCOUNT_INVALID_PARAMS)
 
 
 def test_import_and_follow_round_trip(srv):
@@ -39,18 +39,18 @@ def test_import_and_follow_round_trip(srv):
     t0 = int(time.time())
     r = srv.follow_add(a, [b])
     t1 = int(time.time())
-    expect_results(r, "ResultItem", [(b, 0)])
+    expect_results(r, "ResultItem", [(b, OK)])
     check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
 
     r = srv.follow_check(a, [b])
-    expect_results(r, "ResultItem", [(b, 0, {"FollowType": 2})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [(b, OK, {"FollowType": 2})], keys=CHECK_KEYS)
     r = srv.follow_check(b, [a])
-    expect_results(r, "ResultItem", [(a, 0, {"FollowType": 1})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [(a, OK, {"FollowType": 1})], keys=CHECK_KEYS)
 
     r = srv.follow_get_info(a, [a, b])
     expect_results(r, "FollowInfo", [
-        (a, 0, {"FollowerCount": 0, "FollowingCount": 1, "MutualFollowingCount": 0}),
-        (b, 0, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0}),
+        (a, OK, {"FollowerCount": 0, "FollowingCount": 1, "MutualFollowingCount": 0}),
+        (b, OK, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0}),
     ], keys=INFO_KEYS)
 
     r = srv.follow_get(a, FOLLOWING)
@@ -71,7 +71,7 @@ def test_import_and_follow_round_trip(srv):
     expect_eq(r["FollowItem"], [], r, "a's mutual")
 
     r = srv.follow_delete(a, [b])
-    expect_results(r, "ResultItem", [(b, 0)])
+    expect_results(r, "ResultItem", [(b, OK)])
     expect_eq(srv.counts(a), (0, 0, 0), "counts of a after delete")
     expect_eq(srv.counts(b), (0, 0, 0), "counts of b after delete")
 
@@ -89,7 +89,7 @@ def test_random_bounds_accepted(srv):
     for v in ("0", "4294967295", "1"):
         r = srv.call("follow/follow_check", {"From_Account": "b_alice", "To_Account": ["b_bob"]},
                      query_overrides={"random": v})
-        expect_results(r, "ResultItem", [("b_bob", 0, {"FollowType": 0})], keys=CHECK_KEYS)
+        expect_results(r, "ResultItem", [("b_bob", OK, {"FollowType": 0})], keys=CHECK_KEYS)
 
 
 def test_many_requests_one_connection(srv):

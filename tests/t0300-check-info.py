@@ -25,21 +25,21 @@ def test_check_types(srv):
     u, f, g, m, n = setup_graph(srv, "ck_")
     r = srv.follow_check(u, [n, g, f, m, u, "ck_ghost"])
     expect_results(r, "ResultItem", [
-        (n, 0, {"FollowType": 0}),
-        (g, 0, {"FollowType": 1}),
-        (f, 0, {"FollowType": 2}),
-        (m, 0, {"FollowType": 3}),
-        (u, 0, {"FollowType": 0}),
-        ("ck_ghost", 30003, {"FollowType": 0}),
+        (n, OK, {"FollowType": 0}),
+        (g, OK, {"FollowType": 1}),
+        (f, OK, {"FollowType": 2}),
+        (m, OK, {"FollowType": 3}),
+        (u, OK, {"FollowType": 0}),
+        ("ck_ghost", NOT_IMPORTED, {"FollowType": 0}),
     ], keys=CHECK_KEYS)
     check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
     # seen from the other side
     r = srv.follow_check(f, [u])
-    expect_results(r, "ResultItem", [(u, 0, {"FollowType": 1})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [(u, OK, {"FollowType": 1})], keys=CHECK_KEYS)
     r = srv.follow_check(g, [u])
-    expect_results(r, "ResultItem", [(u, 0, {"FollowType": 2})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [(u, OK, {"FollowType": 2})], keys=CHECK_KEYS)
     r = srv.follow_check(m, [u])
-    expect_results(r, "ResultItem", [(u, 0, {"FollowType": 3})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [(u, OK, {"FollowType": 3})], keys=CHECK_KEYS)
 
 
 def test_check_malformed_and_duplicate_targets(srv):
@@ -48,14 +48,15 @@ def test_check_malformed_and_duplicate_targets(srv):
     for bad in MALFORMED:
         with fl:
             r = srv.follow_check(u, [bad, m])
-            expect_results(r, "ResultItem", [(bad, 30001, {"FollowType": 0}),
-                                             (m, 0, {"FollowType": 3})], keys=CHECK_KEYS)
+            expect_results(r, "ResultItem", [(bad, INVALID_PARAMS, {"FollowType": 0}),
+                                             (m, OK, {"FollowType": 3})], keys=CHECK_KEYS)
     with fl:
         r = srv.follow_check(u, [m, m, f, u, u, "cm_ghost", "cm_ghost"])
         expect_results(r, "ResultItem", [
-            (m, 0, {"FollowType": 3}), (m, 0, {"FollowType": 3}), (f, 0, {"FollowType": 2}),
-            (u, 0, {"FollowType": 0}), (u, 0, {"FollowType": 0}),
-            ("cm_ghost", 30003, {"FollowType": 0}), ("cm_ghost", 30003, {"FollowType": 0}),
+            (m, OK, {"FollowType": 3}), (m, OK, {"FollowType": 3}), (f, OK, {"FollowType": 2}),
+            (u, OK, {"FollowType": 0}), (u, OK, {"FollowType": 0}),
+            ("cm_ghost", NOT_IMPORTED, {"FollowType": 0}),
+            ("cm_ghost", NOT_IMPORTED, {"FollowType": 0}),
         ], keys=CHECK_KEYS)
     fl.done()
 
@@ -67,9 +68,10 @@ def test_check_batch_limit_100(srv):
     srv.must_add(u, targets[:20])
     r = srv.follow_check(u, targets[:100])
     expect_results(r, "ResultItem",
-                   [(t, 0, {"FollowType": 2 if i < 20 else 0}) for i, t in enumerate(targets[:100])],
+                   [(t, OK, {"FollowType": 2 if i < 20 else 0})
+                    for i, t in enumerate(targets[:100])],
                    keys=CHECK_KEYS)
-    expect_fail(srv.follow_check(u, targets), 30001, "To_Account")
+    expect_fail(srv.follow_check(u, targets), INVALID_PARAMS, "To_Account")
 
 
 def test_get_info_counts(srv):
@@ -77,19 +79,19 @@ def test_get_info_counts(srv):
     r = srv.follow_get_info(u, [u, f, g, m, n, "gi_ghost"])
     z = {"FollowerCount": 0, "FollowingCount": 0, "MutualFollowingCount": 0}
     expect_results(r, "FollowInfo", [
-        (u, 0, {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}),
-        (f, 0, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0}),
-        (g, 0, {"FollowerCount": 0, "FollowingCount": 1, "MutualFollowingCount": 0}),
-        (m, 0, {"FollowerCount": 1, "FollowingCount": 1, "MutualFollowingCount": 1}),
-        (n, 0, z),
-        ("gi_ghost", 30003, z),
+        (u, OK, {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}),
+        (f, OK, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0}),
+        (g, OK, {"FollowerCount": 0, "FollowingCount": 1, "MutualFollowingCount": 0}),
+        (m, OK, {"FollowerCount": 1, "FollowingCount": 1, "MutualFollowingCount": 1}),
+        (n, OK, z),
+        ("gi_ghost", NOT_IMPORTED, z),
     ], keys=INFO_KEYS)
     check(list(r.keys()) == ENVELOPE + ["FollowInfo"], r, "key order")
     # From_Account need not be among the targets; counts do not depend on who asks
     r = srv.follow_get_info(n, [m, u])
     expect_results(r, "FollowInfo", [
-        (m, 0, {"FollowerCount": 1, "FollowingCount": 1, "MutualFollowingCount": 1}),
-        (u, 0, {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}),
+        (m, OK, {"FollowerCount": 1, "FollowingCount": 1, "MutualFollowingCount": 1}),
+        (u, OK, {"FollowerCount": 2, "FollowingCount": 2, "MutualFollowingCount": 1}),
     ], keys=INFO_KEYS)
 
 
@@ -101,11 +103,11 @@ def test_get_info_malformed_and_duplicates(srv):
     for bad in MALFORMED:
         with fl:
             r = srv.follow_get_info(u, [bad, u])
-            expect_results(r, "FollowInfo", [(bad, 30001, z), (u, 0, cu)], keys=INFO_KEYS)
+            expect_results(r, "FollowInfo", [(bad, INVALID_PARAMS, z), (u, OK, cu)], keys=INFO_KEYS)
     with fl:
         r = srv.follow_get_info(u, [u, u, "gm_ghost", "gm_ghost"])
-        expect_results(r, "FollowInfo", [(u, 0, cu), (u, 0, cu), ("gm_ghost", 30003, z),
-                                         ("gm_ghost", 30003, z)], keys=INFO_KEYS)
+        expect_results(r, "FollowInfo", [(u, OK, cu), (u, OK, cu), ("gm_ghost", NOT_IMPORTED, z),
+                                         ("gm_ghost", NOT_IMPORTED, z)], keys=INFO_KEYS)
     fl.done()
 
 
@@ -116,28 +118,13 @@ def test_get_info_batch_limit_20(srv):
     srv.must_add(u, targets[:20])
     r = srv.follow_get_info(u, targets[:20])
     expect_results(r, "FollowInfo", [
-        (t, 0, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0})
+        (t, OK, {"FollowerCount": 1, "FollowingCount": 0, "MutualFollowingCount": 0})
         for t in targets[:20]], keys=INFO_KEYS)
-    expect_fail(srv.follow_get_info(u, targets), 30001, "To_Account")
+    expect_fail(srv.follow_get_info(u, targets), INVALID_PARAMS, "To_Account")
 
 
 def request_wide_rows(a, b):
-    rows = [
-        ({"To_Account": [b]}, 30001, "From_Account"),
-        ({"From_Account": a}, 30001, "To_Account"),
-        ({"From_Account": a, "To_Account": []}, 30001, "To_Account"),
-        ({"From_Account": a, "To_Account": b}, 30001, "To_Account"),
-        ({"From_Account": a, "To_Account": {"x": b}}, 30001, "To_Account"),
-        ({"From_Account": a, "To_Account": 7}, 30001, "To_Account"),
-        ({"From_Account": a, "To_Account": None}, 30001, "To_Account"),
-        ({"From_Account": "rq_ghost", "To_Account": [b]}, 30003, None),
-    ]
-    for bad in MALFORMED + [NUL_ID]:
-        rows.append(({"From_Account": bad, "To_Account": [b]}, 30001, "From_Account"))
-    for v in NOT_STRINGS:
-        rows.append(({"From_Account": v, "To_Account": [b]}, 60015, None))
-        rows.append(({"From_Account": a, "To_Account": [b, v]}, 60015, None))
-    return rows
+    return to_account_rows(a, b, "rq_ghost", MALFORMED + [NUL_ID], NOT_STRINGS)
 
 
 def test_check_request_wide_errors(srv):
@@ -156,11 +143,11 @@ def test_nul_in_target_is_30001_and_echoed(srv):
     fl = Failures()
     with fl:
         r = srv.follow_check(u, [NUL_ID, m])
-        expect_results(r, "ResultItem", [(NUL_ID, 30001, {"FollowType": 0}),
-                                         (m, 0, {"FollowType": 3})], keys=CHECK_KEYS)
+        expect_results(r, "ResultItem", [(NUL_ID, INVALID_PARAMS, {"FollowType": 0}),
+                                         (m, OK, {"FollowType": 3})], keys=CHECK_KEYS)
     with fl:
         r = srv.follow_get_info(u, [NUL_ID, n])
-        expect_results(r, "FollowInfo", [(NUL_ID, 30001, z), (n, 0, z)], keys=INFO_KEYS)
+        expect_results(r, "FollowInfo", [(NUL_ID, INVALID_PARAMS, z), (n, OK, z)], keys=INFO_KEYS)
     fl.done()
 
 
@@ -170,8 +157,8 @@ def test_null_ids_are_60015(srv):
     a, b = srv.import_accounts(["nl_a", "nl_b"])
     for p in ("follow/follow_check", "follow/follow_get_info"):
         expect_fail_rows(srv, p, [
-            ({"From_Account": None, "To_Account": [b]}, 60015),
-            ({"From_Account": a, "To_Account": [b, None]}, 60015),
+            ({"From_Account": None, "To_Account": [b]}, USERID_NOT_STRING),
+            ({"From_Account": a, "To_Account": [b, None]}, USERID_NOT_STRING),
         ])
 
 

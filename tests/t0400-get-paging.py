@@ -303,8 +303,8 @@ def test_cursor_of_another_list_is_30001(srv):
     expect_get_page(r, 1)
     cur = r["NextCursor"]
     check(cur != "", r, "a cursor")
-    expect_fail(srv.follow_get(a, FOLLOWING, cur, 1), 30001, "StartCursor")
-    expect_fail(srv.follow_get(a, MUTUAL, cur, 1), 30001, "StartCursor")
+    expect_fail(srv.follow_get(a, FOLLOWING, cur, 1), INVALID_PARAMS, "StartCursor")
+    expect_fail(srv.follow_get(a, MUTUAL, cur, 1), INVALID_PARAMS, "StartCursor")
     r = srv.follow_get(a, FANS, cur, 1)
     expect_get_page(r, 1)
 
@@ -323,20 +323,20 @@ def test_get_request_wide_errors(srv):
         return b
 
     rows = [
-        (body(From_Account=KeyError), 30001, "From_Account"),
-        (body(From_Account="ge_ghost"), 30003, None),
-        (body(FollowType=KeyError), 30001, "FollowType"),
+        (body(From_Account=KeyError), INVALID_PARAMS, "From_Account"),
+        (body(From_Account="ge_ghost"), NOT_IMPORTED, None),
+        (body(FollowType=KeyError), INVALID_PARAMS, "FollowType"),
     ]
     for v in (0, 4, -1, "1", 1.5, None, [1], {}):
-        rows.append((body(FollowType=v), 30001, "FollowType"))
+        rows.append((body(FollowType=v), INVALID_PARAMS, "FollowType"))
     for v in (0, -1, -100, -2 ** 40, 1.5, "10", [10], {}):
-        rows.append((body(WantNum=v), 30001, "WantNum"))
+        rows.append((body(WantNum=v), INVALID_PARAMS, "WantNum"))
     for v in ("zzz", "!!", "\u00e9", 5, [], {}):
-        rows.append((body(StartCursor=v), 30001, "StartCursor"))
+        rows.append((body(StartCursor=v), INVALID_PARAMS, "StartCursor"))
     for bad in ("", "x" * 33, "a\x01b", "a\x00b", "bad\udcffutf8"):
-        rows.append((body(From_Account=bad), 30001, "From_Account"))
+        rows.append((body(From_Account=bad), INVALID_PARAMS, "From_Account"))
     for v in (5, {}, [], True):  # null: see test_null_from_account_is_60015
-        rows.append((body(From_Account=v), 60015, None))
+        rows.append((body(From_Account=v), USERID_NOT_STRING, None))
     expect_fail_rows(srv, "follow/follow_get", rows)
     # the same body with valid fields is fine
     r = srv.call("follow/follow_get", body())
@@ -346,7 +346,8 @@ def test_get_request_wide_errors(srv):
 def test_null_from_account_is_60015(srv):
     # The brief: a UserID that is null is "not a JSON string" -> 60015 request-wide
     # (README.md says null counts as absent -> 30001: the two disagree).
-    expect_fail(srv.call("follow/follow_get", {"From_Account": None, "FollowType": 1}), 60015)
+    expect_fail(srv.call("follow/follow_get", {"From_Account": None, "FollowType": 1}),
+                USERID_NOT_STRING)
 
 
 if __name__ == "__main__":

@@ -14,20 +14,24 @@ CHECK_ITEM_KEYS = ["UserID", "ResultCode", "ResultInfo", "AccountStatus"]
 DELETE_ITEM_KEYS = ["UserID", "ResultCode", "ResultInfo"]
 
 
-def account_check(srv, ids):
-    return srv.call(SVC + "account_check", {"CheckItem": [{"UserID": u} for u in ids]})
-
-
-def account_delete(srv, ids):
-    return srv.call(SVC + "account_delete", {"DeleteItem": [{"UserID": u} for u in ids]})
-
-
 def expect_status(srv, expected):
     """expected: {id: "Imported"/"NotImported"}."""
     ids = list(expected)
-    r = account_check(srv, ids)
-    expect_results(r, "ResultItem", [(u, 0, {"AccountStatus": expected[u]}) for u in ids],
+    r = srv.account_check(ids)
+    expect_results(r, "ResultItem", [(u, OK, {"AccountStatus": expected[u]}) for u in ids],
                    keys=CHECK_ITEM_KEYS, idkey_name="UserID")
+
+
+def item_list_rows(key, uid):
+    """expect_fail_rows rows for a body {key: [{"UserID": ...}...]} (account_check,
+    account_delete) that is missing, empty, not a list of objects, or has a UserID that is not a
+    string."""
+    rows = [({}, ACCOUNT_INVALID_PARAMS)]
+    for v in ([], uid, {"UserID": uid}, [uid], [5]):
+        rows.append(({key: v}, ACCOUNT_INVALID_PARAMS))
+    for v in NOT_STRINGS:
+        rows.append(({key: [{"UserID": uid}, {"UserID": v}]}, USERID_NOT_STRING))
+    return rows
 
 
 def test_account_import(srv):
@@ -51,18 +55,18 @@ def test_account_import(srv):
 
 def test_account_import_errors(srv):
     rows = [
-        ({}, 70402, ("UserID", "Identifier")),
-        ({"Nick": "n"}, 70402, ("UserID", "Identifier")),
+        ({}, ACCOUNT_INVALID_PARAMS, ("UserID", "Identifier")),
+        ({"Nick": "n"}, ACCOUNT_INVALID_PARAMS, ("UserID", "Identifier")),
         # README decision: Nick / FaceUrl must be strings when present
-        ({"UserID": "ai_bad", "Nick": 5}, 70402, "Nick"),
-        ({"UserID": "ai_bad", "FaceUrl": ["x"]}, 70402, "FaceUrl"),
+        ({"UserID": "ai_bad", "Nick": 5}, ACCOUNT_INVALID_PARAMS, "Nick"),
+        ({"UserID": "ai_bad", "FaceUrl": ["x"]}, ACCOUNT_INVALID_PARAMS, "FaceUrl"),
     ]
     for bad in MALFORMED:
-        rows.append(({"UserID": bad}, 70402, None))
-        rows.append(({"Identifier": bad}, 70402, None))
+        rows.append(({"UserID": bad}, ACCOUNT_INVALID_PARAMS, None))
+        rows.append(({"Identifier": bad}, ACCOUNT_INVALID_PARAMS, None))
     for v in NOT_STRINGS:
-        rows.append(({"UserID": v}, 60015, None))
-        rows.append(({"Identifier": v}, 60015, None))
+        rows.append(({"UserID": v}, USERID_NOT_STRING, None))
+        rows.append(({"Identifier": v}, USERID_NOT_STRING, None))
     expect_fail_rows(srv, SVC + "account_import", rows)
     expect_status(srv, {"x" * 31 + "y": "NotImported", "ai_bad": "NotImported"})
 
@@ -97,8 +101,8 @@ def test_multiaccount_import_fail_accounts(srv):
 def test_multiaccount_import_limits_and_errors(srv):
     ids = ["ml_%03d" % i for i in range(101)]
     expect_fail(srv.call(SVC + "multiaccount_import",
-                         {"AccountList": [{"UserID": u} for u in ids]}), 70402)
-    expect_fail(srv.call(SVC + "multiaccount_import", {"Accounts": ids}), 70402)
+                         {"AccountList": [{"UserID": u} for u in ids]}), ACCOUNT_INVALID_PARAMS)
+    expect_fail(srv.call(SVC + "multiaccount_import", {"Accounts": ids}), ACCOUNT_INVALID_PARAMS)
     expect_status(srv, {ids[0]: "NotImported", ids[100]: "NotImported"})
     r = srv.call(SVC + "multiaccount_import", {"AccountList": [{"UserID": u} for u in ids[:100]]})
     expect_ok(r, ["FailAccounts"])
@@ -107,42 +111,43 @@ def test_multiaccount_import_limits_and_errors(srv):
     expect_ok(r, ["FailAccounts"])
     expect_eq(r["FailAccounts"], [], r, "FailAccounts")
     rows = [
-        ({}, 70402),
-        ({"AccountList": []}, 70402),
-        ({"Accounts": []}, 70402),
-        ({"AccountList": "ml_x"}, 70402),
-        ({"AccountList": {"UserID": "ml_x"}}, 70402),
-        ({"Accounts": "ml_x"}, 70402),
-        ({"AccountList": ["ml_x"]}, 70402),
-        ({"AccountList": [5]}, 70402),
+        ({}, ACCOUNT_INVALID_PARAMS),
+        ({"AccountList": []}, ACCOUNT_INVALID_PARAMS),
+        ({"Accounts": []}, ACCOUNT_INVALID_PARAMS),
+        ({"AccountList": "ml_x"}, ACCOUNT_INVALID_PARAMS),
+        ({"AccountList": {"UserID": "ml_x"}}, ACCOUNT_INVALID_PARAMS),
+        ({"Accounts": "ml_x"}, ACCOUNT_INVALID_PARAMS),
+        ({"AccountList": ["ml_x"]}, ACCOUNT_INVALID_PARAMS),
+        ({"AccountList": [5]}, ACCOUNT_INVALID_PARAMS),
     ]
     for v in NOT_STRINGS:
-        rows.append(({"AccountList": [{"UserID": "ml_y"}, {"UserID": v}]}, 60015))
-        rows.append(({"Accounts": ["ml_y", v]}, 60015))
+        rows.append(({"AccountList": [{"UserID": "ml_y"}, {"UserID": v}]}, USERID_NOT_STRING))
+        rows.append(({"Accounts": ["ml_y", v]}, USERID_NOT_STRING))
     expect_fail_rows(srv, SVC + "multiaccount_import", rows)
     expect_status(srv, {"ml_x": "NotImported", "ml_y": "NotImported"})
 
 
 def test_account_check(srv):
     srv.import_accounts(["ac_1", "ac_2"])
-    r = account_check(srv, ["ac_1", "ac_none", "ac_2", "ac_1"])
+    r = srv.account_check(["ac_1", "ac_none", "ac_2", "ac_1"])
     expect_results(r, "ResultItem", [
-        ("ac_1", 0, {"AccountStatus": "Imported"}),
-        ("ac_none", 0, {"AccountStatus": "NotImported"}),
-        ("ac_2", 0, {"AccountStatus": "Imported"}),
-        ("ac_1", 0, {"AccountStatus": "Imported"}),
+        ("ac_1", OK, {"AccountStatus": "Imported"}),
+        ("ac_none", OK, {"AccountStatus": "NotImported"}),
+        ("ac_2", OK, {"AccountStatus": "Imported"}),
+        ("ac_1", OK, {"AccountStatus": "Imported"}),
     ], keys=CHECK_ITEM_KEYS, idkey_name="UserID")
     check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
     # a malformed id is a per-item 70402
     for bad in MALFORMED:
-        r = account_check(srv, ["ac_1", bad])
+        r = srv.account_check(["ac_1", bad])
         expect_ok(r, ["ResultItem"])
         expect_eq(len(r["ResultItem"]), 2, r, "two elements")
         it0, it1 = r["ResultItem"]
         expect_eq((it0["UserID"], it0["ResultCode"], it0["ResultInfo"], it0["AccountStatus"]),
-                  ("ac_1", 0, "", "Imported"), r, "first element")
+                  ("ac_1", OK, "", "Imported"), r, "first element")
         check(set(DELETE_ITEM_KEYS) <= set(it1) <= set(CHECK_ITEM_KEYS), r, "keys of element 2")
-        expect_eq((it1["UserID"], it1["ResultCode"]), (bad, 70402), r, "malformed element")
+        expect_eq((it1["UserID"], it1["ResultCode"]), (bad, ACCOUNT_INVALID_PARAMS), r,
+                  "malformed element")
         check(it1["ResultInfo"] != "", r, "ResultInfo explains")
         check(it1.get("AccountStatus", "NotImported") == "NotImported", r, "AccountStatus")
 
@@ -150,37 +155,30 @@ def test_account_check(srv):
 def test_account_check_limits_and_errors(srv):
     ids = ["cl_%03d" % i for i in range(101)]
     srv.import_accounts(ids[:50])
-    r = account_check(srv, ids[:100])
+    r = srv.account_check(ids[:100])
     expect_results(r, "ResultItem",
-                   [(u, 0, {"AccountStatus": "Imported" if i < 50 else "NotImported"})
+                   [(u, OK, {"AccountStatus": "Imported" if i < 50 else "NotImported"})
                     for i, u in enumerate(ids[:100])], keys=CHECK_ITEM_KEYS, idkey_name="UserID")
-    expect_fail(account_check(srv, ids), 70402)
-    rows = [
-        ({}, 70402),
-        ({"CheckItem": []}, 70402),
-        ({"CheckItem": "cl_000"}, 70402),
-        ({"CheckItem": {"UserID": "cl_000"}}, 70402),
-        ({"CheckItem": ["cl_000"]}, 70402),
-        ({"CheckItem": [5]}, 70402),
-    ]
-    for v in NOT_STRINGS:
-        rows.append(({"CheckItem": [{"UserID": "cl_000"}, {"UserID": v}]}, 60015))
-    expect_fail_rows(srv, SVC + "account_check", rows)
+    expect_fail(srv.account_check(ids), ACCOUNT_INVALID_PARAMS)
+    expect_fail_rows(srv, SVC + "account_check", item_list_rows("CheckItem", "cl_000"))
 
 
 def test_account_delete(srv):
     srv.import_accounts(["ad_1", "ad_2", "ad_3"])
-    r = account_delete(srv, ["ad_1", "ad_none", "", "ad_2"])
+    r = srv.account_delete(["ad_1", "ad_none", "", "ad_2"])
     expect_ok(r, ["ResultItem"])
     check(list(r.keys()) == ENVELOPE + ["ResultItem"], r, "key order")
-    expect_results(r, "ResultItem", [("ad_1", 0), ("ad_none", 70107), ("", 70402), ("ad_2", 0)],
+    expect_results(r, "ResultItem", [("ad_1", OK), ("ad_none", ACCOUNT_NOT_FOUND),
+                                     ("", ACCOUNT_INVALID_PARAMS), ("ad_2", OK)],
                    keys=DELETE_ITEM_KEYS, idkey_name="UserID")
     expect_status(srv, {"ad_1": "NotImported", "ad_2": "NotImported", "ad_3": "Imported"})
-    r = account_delete(srv, ["ad_1"])
-    expect_results(r, "ResultItem", [("ad_1", 70107)], keys=DELETE_ITEM_KEYS, idkey_name="UserID")
+    r = srv.account_delete(["ad_1"])
+    expect_results(r, "ResultItem", [("ad_1", ACCOUNT_NOT_FOUND)], keys=DELETE_ITEM_KEYS,
+                   idkey_name="UserID")
     for bad in MALFORMED:
-        r = account_delete(srv, [bad])
-        expect_results(r, "ResultItem", [(bad, 70402)], keys=DELETE_ITEM_KEYS, idkey_name="UserID")
+        r = srv.account_delete([bad])
+        expect_results(r, "ResultItem", [(bad, ACCOUNT_INVALID_PARAMS)], keys=DELETE_ITEM_KEYS,
+                       idkey_name="UserID")
     # import again after delete
     srv.import_accounts(["ad_1"])
     expect_status(srv, {"ad_1": "Imported"})
@@ -189,23 +187,13 @@ def test_account_delete(srv):
 def test_account_delete_limits_and_errors(srv):
     ids = ["dl_%03d" % i for i in range(101)]
     srv.import_accounts(ids[:100])
-    expect_fail(account_delete(srv, ids), 70402)
+    expect_fail(srv.account_delete(ids), ACCOUNT_INVALID_PARAMS)
     expect_status(srv, {ids[0]: "Imported", ids[99]: "Imported"})
-    r = account_delete(srv, ids[:100])
-    expect_results(r, "ResultItem", [(u, 0) for u in ids[:100]], keys=DELETE_ITEM_KEYS,
+    r = srv.account_delete(ids[:100])
+    expect_results(r, "ResultItem", [(u, OK) for u in ids[:100]], keys=DELETE_ITEM_KEYS,
                    idkey_name="UserID")
     expect_status(srv, {ids[0]: "NotImported", ids[99]: "NotImported"})
-    rows = [
-        ({}, 70402),
-        ({"DeleteItem": []}, 70402),
-        ({"DeleteItem": "dl_000"}, 70402),
-        ({"DeleteItem": {"UserID": "dl_000"}}, 70402),
-        ({"DeleteItem": ["dl_000"]}, 70402),
-        ({"DeleteItem": [5]}, 70402),
-    ]
-    for v in NOT_STRINGS:
-        rows.append(({"DeleteItem": [{"UserID": "dl_000"}, {"UserID": v}]}, 60015))
-    expect_fail_rows(srv, SVC + "account_delete", rows)
+    expect_fail_rows(srv, SVC + "account_delete", item_list_rows("DeleteItem", "dl_000"))
 
 
 def test_delete_removes_edges_and_fixes_counts(srv):
@@ -224,8 +212,8 @@ def test_delete_removes_edges_and_fixes_counts(srv):
     expect_eq(srv.counts(a), (32, 27, 1), "a before delete")
     expect_eq(srv.counts(m), (31, 2, 1), "m before delete")
 
-    r = account_delete(srv, [a])
-    expect_results(r, "ResultItem", [(a, 0)], keys=DELETE_ITEM_KEYS, idkey_name="UserID")
+    r = srv.account_delete([a])
+    expect_results(r, "ResultItem", [(a, OK)], keys=DELETE_ITEM_KEYS, idkey_name="UserID")
 
     expect_eq(srv.counts(x), (1, 1, 0), "x (followed a and y)")
     expect_eq(srv.list_ids(x, FOLLOWING), [y], "x's following")
@@ -243,16 +231,17 @@ def test_delete_removes_edges_and_fixes_counts(srv):
         expect_eq(srv.counts(g), (0, 0, 0), "followed %s" % g)
         expect_eq(srv.list_ids(g, FANS), [], "fans of %s" % g)
     r = srv.follow_check(x, [a, y])
-    expect_results(r, "ResultItem", [(a, 30003, {"FollowType": 0}), (y, 0, {"FollowType": 2})],
-                   keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [(a, NOT_IMPORTED, {"FollowType": 0}),
+                                     (y, OK, {"FollowType": 2})], keys=CHECK_KEYS)
     r = srv.follow_add(x, [a])
-    expect_results(r, "ResultItem", [(a, 30003)])
-    expect_fail(srv.follow_add(a, [x]), 30003)
-    expect_fail(srv.follow_get(a, FANS), 30003)
-    expect_fail(srv.follow_get_info(a, [x]), 30003)
+    expect_results(r, "ResultItem", [(a, NOT_IMPORTED)])
+    expect_fail(srv.follow_add(a, [x]), NOT_IMPORTED)
+    expect_fail(srv.follow_get(a, FANS), NOT_IMPORTED)
+    expect_fail(srv.follow_get_info(a, [x]), NOT_IMPORTED)
     r = srv.follow_get_info(x, [a])
-    expect_results(r, "FollowInfo", [(a, 30003, {"FollowerCount": 0, "FollowingCount": 0,
-                                                 "MutualFollowingCount": 0})], keys=INFO_KEYS)
+    expect_results(r, "FollowInfo", [(a, NOT_IMPORTED, {"FollowerCount": 0, "FollowingCount": 0,
+                                                        "MutualFollowingCount": 0})],
+                   keys=INFO_KEYS)
 
     # imported again: a fresh account with no edges
     srv.import_accounts([a])
@@ -283,7 +272,7 @@ def test_non_admin_gets_60010(srv):
                       ("multiaccount_import", {"Accounts": ["na_1"]}),
                       ("account_check", {"CheckItem": [{"UserID": "na_1"}]}),
                       ("account_delete", {"DeleteItem": [{"UserID": "na_1"}]})):
-        expect_fail(srv.call(SVC + cmd, body, query_overrides={"identifier": "na_user"}), 60010)
+        expect_fail(srv.call(SVC + cmd, body, query_overrides={"identifier": "na_user"}), NOT_ADMIN)
     expect_status(srv, {"na_1": "NotImported"})
 
 
@@ -298,7 +287,7 @@ def test_null_userid_is_60015(srv):
                       ("account_check", {"CheckItem": [{"UserID": "nl_1"}, {"UserID": None}]}),
                       ("account_delete", {"DeleteItem": [{"UserID": "nl_1"}, {"UserID": None}]})):
         with fl:
-            expect_fail(srv.call(SVC + cmd, body), 60015)
+            expect_fail(srv.call(SVC + cmd, body), USERID_NOT_STRING)
     fl.done()
 
 

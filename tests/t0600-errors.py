@@ -21,7 +21,7 @@ GOOD_CHECK = {"From_Account": "er_a", "To_Account": ["er_b"]}
 def test_setup(srv):
     srv.import_accounts(["er_a", "er_b"])
     r = srv.call("follow/follow_check", GOOD_CHECK)
-    expect_results(r, "ResultItem", [("er_b", 0, {"FollowType": 0})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [("er_b", OK, {"FollowType": 0})], keys=CHECK_KEYS)
 
 
 def test_unknown_path_60009(srv):
@@ -29,22 +29,24 @@ def test_unknown_path_60009(srv):
              "follow/Follow_Add", "follow", "follow/", "follow/follow_add/extra", "x",
              "im_open_login_svc", "/v4/", "profile/nope", "sns/friend_add", "openim/sendmsg"]
     for p in paths:
-        expect_fail(srv.call(p, GOOD_CHECK), 60009)
+        expect_fail(srv.call(p, GOOD_CHECK), UNKNOWN_COMMAND)
     # path is checked first: no query, GET, bad body still 60009
-    expect_fail(srv.call("x/y", b"", query_overrides=""), 60009)
-    expect_fail(srv.call("follow/nope", None, method="GET"), 60009)
-    expect_fail(srv.call("x/y", b"{not json", query_overrides={"identifier": "er_a"}), 60009)
+    expect_fail(srv.call("x/y", b"", query_overrides=""), UNKNOWN_COMMAND)
+    expect_fail(srv.call("follow/nope", None, method="GET"), UNKNOWN_COMMAND)
+    expect_fail(srv.call("x/y", b"{not json", query_overrides={"identifier": "er_a"}),
+                UNKNOWN_COMMAND)
 
 
 def test_method_60008(srv):
     for p in ALL_PATHS:
-        expect_fail(srv.call(p, None, method="GET"), 60008)
+        expect_fail(srv.call(p, None, method="GET"), METHOD_NOT_POST)
     for m in ("PUT", "DELETE", "PATCH"):
-        expect_fail(srv.call("follow/follow_check", GOOD_CHECK, method=m), 60008)
+        expect_fail(srv.call("follow/follow_check", GOOD_CHECK, method=m), METHOD_NOT_POST)
     # method before the query string and the body
-    expect_fail(srv.call("follow/follow_check", None, method="GET", query_overrides=""), 60008)
+    expect_fail(srv.call("follow/follow_check", None, method="GET", query_overrides=""),
+                METHOD_NOT_POST)
     expect_fail(srv.call("follow/follow_check", b"nope", method="PUT",
-                         query_overrides={"sdkappid": None}), 60008)
+                         query_overrides={"sdkappid": None}), METHOD_NOT_POST)
 
 
 def test_body_size_60002(srv):
@@ -54,7 +56,7 @@ def test_body_size_60002(srv):
     body = base + b"a" * (limit - len(base) - 2) + b'"}'
     assert len(body) == limit
     r = srv.call("follow/follow_check", body)
-    expect_results(r, "ResultItem", [("er_b", 0, {"FollowType": 0})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [("er_b", OK, {"FollowType": 0})], keys=CHECK_KEYS)
     # one byte more: 60002, through the normal client
     body2 = base + b"a" * (limit - len(base) - 1) + b'"}'
     assert len(body2) == limit + 1
@@ -62,7 +64,7 @@ def test_body_size_60002(srv):
                         b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                         b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body2) + body2)
     check(r.status == 200, r, "HTTP 200")
-    expect_fail(r, 60002)
+    expect_fail(r, HTTP_PARSE_ERROR)
     # much larger: still 60002, answered without the server reading it all
     huge = 64 * 1024 * 1024
     head = (b"POST /v4/follow/follow_add?" + srv.query().encode() +
@@ -70,17 +72,17 @@ def test_body_size_60002(srv):
             b"Content-Length: %d\r\nConnection: close\r\n\r\n" % huge)
     r = srv.raw_request(head + b"{" + b" " * (4 * 1024 * 1024))
     check(r.status == 200, r, "HTTP 200")
-    expect_fail(r, 60002)
+    expect_fail(r, HTTP_PARSE_ERROR)
     # body size is checked before the query string and the admin check
     r = srv.raw_request(b"POST /v4/follow/follow_check?" + srv.query({"sdkappid": None}).encode() +
                         b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n"
                         b"Connection: close\r\n\r\n" % len(body2) + body2)
-    expect_fail(r, 60002)
+    expect_fail(r, HTTP_PARSE_ERROR)
     r = srv.raw_request(b"POST /v4/im_open_login_svc/account_check?" +
                         srv.query({"identifier": "er_a"}).encode() +
                         b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n"
                         b"Connection: close\r\n\r\n" % len(body2) + body2)
-    expect_fail(r, 60002)
+    expect_fail(r, HTTP_PARSE_ERROR)
     # the server still works
     r = srv.call("follow/follow_check", GOOD_CHECK)
     expect_ok(r, ["ResultItem"])
@@ -88,33 +90,33 @@ def test_body_size_60002(srv):
 
 def test_query_string_errors(srv):
     rows = [
-        ({"sdkappid": None}, 60012),
+        ({"sdkappid": None}, SDKAPPID_MISSING),
         ({"sdkappid": None, "identifier": None, "usersig": None, "random": None,
-          "contenttype": None}, 60012),
-        ({"sdkappid": "1400000001"}, 70020),
-        ({"sdkappid": "abc"}, 70020),
-        ({"sdkappid": "-1400000000"}, 70020),
-        ({"sdkappid": "14000000000"}, 70020),
-        ({"sdkappid": "1400000001", "identifier": None}, 70020),
-        ({"identifier": None}, 60025),
-        ({"identifier": ""}, 60025),  # README decision
-        ({"identifier": None, "usersig": ""}, 60025),
-        ({"usersig": None}, 60025),
-        ({"usersig": None, "random": "abc"}, 60025),
-        ({"usersig": ""}, 70002),
-        ({"usersig": "", "random": "abc", "contenttype": None}, 70002),
-        ({"random": None}, 60025),
-        ({"random": "abc"}, 60025),
-        ({"random": "-1"}, 60025),
-        ({"random": "4294967296"}, 60025),
-        ({"random": "99999999999999999999999"}, 60025),
-        ({"random": ""}, 60025),
-        ({"random": "12x"}, 60025),
-        ({"random": "1.5"}, 60025),
-        ({"random": "abc", "contenttype": "xml"}, 60025),
-        ({"contenttype": None}, 60025),
-        ({"contenttype": "xml"}, 60025),
-        ({"contenttype": ""}, 60025),
+          "contenttype": None}, SDKAPPID_MISSING),
+        ({"sdkappid": "1400000001"}, SDKAPPID_UNKNOWN),
+        ({"sdkappid": "abc"}, SDKAPPID_UNKNOWN),
+        ({"sdkappid": "-1400000000"}, SDKAPPID_UNKNOWN),
+        ({"sdkappid": "14000000000"}, SDKAPPID_UNKNOWN),
+        ({"sdkappid": "1400000001", "identifier": None}, SDKAPPID_UNKNOWN),
+        ({"identifier": None}, INVALID_QUERY),
+        ({"identifier": ""}, INVALID_QUERY),  # README decision
+        ({"identifier": None, "usersig": ""}, INVALID_QUERY),
+        ({"usersig": None}, INVALID_QUERY),
+        ({"usersig": None, "random": "abc"}, INVALID_QUERY),
+        ({"usersig": ""}, SIG_EMPTY),
+        ({"usersig": "", "random": "abc", "contenttype": None}, SIG_EMPTY),
+        ({"random": None}, INVALID_QUERY),
+        ({"random": "abc"}, INVALID_QUERY),
+        ({"random": "-1"}, INVALID_QUERY),
+        ({"random": "4294967296"}, INVALID_QUERY),
+        ({"random": "99999999999999999999999"}, INVALID_QUERY),
+        ({"random": ""}, INVALID_QUERY),
+        ({"random": "12x"}, INVALID_QUERY),
+        ({"random": "1.5"}, INVALID_QUERY),
+        ({"random": "abc", "contenttype": "xml"}, INVALID_QUERY),
+        ({"contenttype": None}, INVALID_QUERY),
+        ({"contenttype": "xml"}, INVALID_QUERY),
+        ({"contenttype": ""}, INVALID_QUERY),
     ]
     for p in ("follow/follow_check", "im_open_login_svc/account_check"):
         body = GOOD_CHECK if p.startswith("follow") else {"CheckItem": [{"UserID": "er_a"}]}
@@ -122,21 +124,24 @@ def test_query_string_errors(srv):
             expect_fail(srv.call(p, body, query_overrides=qo), code)
         # the query string is checked before admin rights and the body
         expect_fail(srv.call(p, b"{bad", query_overrides={"identifier": "er_a", "random": "x"}),
-                    60025)
+                    INVALID_QUERY)
         expect_fail(srv.call(p, b"", query_overrides={"identifier": "er_a", "sdkappid": "7"}),
-                    70020)
+                    SDKAPPID_UNKNOWN)
 
 
 def test_admin_rights(srv):
     for p in FOLLOW_PATHS:
-        expect_fail(srv.call(p, GOOD_CHECK, query_overrides={"identifier": "er_a"}), 30004)
+        expect_fail(srv.call(p, GOOD_CHECK, query_overrides={"identifier": "er_a"}),
+                    FOLLOW_NOT_ADMIN)
         # admin rights before the body
-        expect_fail(srv.call(p, b"not json", query_overrides={"identifier": "er_a"}), 30004)
-        expect_fail(srv.call(p, b"", query_overrides={"identifier": "Administrator"}), 30004)
+        expect_fail(srv.call(p, b"not json", query_overrides={"identifier": "er_a"}),
+                    FOLLOW_NOT_ADMIN)
+        expect_fail(srv.call(p, b"", query_overrides={"identifier": "Administrator"}),
+                    FOLLOW_NOT_ADMIN)
     for p in ACCOUNT_PATHS:
         expect_fail(srv.call(p, {"CheckItem": [{"UserID": "er_a"}]},
-                             query_overrides={"identifier": "er_a"}), 60010)
-        expect_fail(srv.call(p, b"not json", query_overrides={"identifier": "nobody"}), 60010)
+                             query_overrides={"identifier": "er_a"}), NOT_ADMIN)
+        expect_fail(srv.call(p, b"not json", query_overrides={"identifier": "nobody"}), NOT_ADMIN)
     expect_eq(srv.counts("er_a"), (0, 0, 0), "nothing changed")
 
 
@@ -149,7 +154,7 @@ def test_body_not_json_60003(srv):
     for p in ALL_PATHS:
         for b in bodies:
             with fl:
-                expect_fail(srv.call(p, b), 60003)
+                expect_fail(srv.call(p, b), INVALID_JSON)
     fl.done()
 
 
@@ -161,7 +166,7 @@ def test_body_strict_json_60003(srv):
     for p in ("follow/follow_add", "im_open_login_svc/account_check"):
         for b in bodies:
             with fl:
-                expect_fail(srv.call(p, b), 60003)
+                expect_fail(srv.call(p, b), INVALID_JSON)
     fl.done()
 
 
@@ -174,13 +179,13 @@ def depth_body(depth):
 def test_nesting_depth_60003(srv):
     # depth 32 is fine, 33 is too deep
     r = srv.call("follow/follow_check", depth_body(32))
-    expect_results(r, "ResultItem", [("er_b", 0, {"FollowType": 0})], keys=CHECK_KEYS)
-    expect_fail(srv.call("follow/follow_check", depth_body(33)), 60003)
-    expect_fail(srv.call("follow/follow_check", depth_body(2000)), 60003)
-    expect_fail(srv.call("im_open_login_svc/account_check", depth_body(100)), 60003)
-    expect_fail(srv.call("follow/follow_check", b"[" * 100000), 60003)
+    expect_results(r, "ResultItem", [("er_b", OK, {"FollowType": 0})], keys=CHECK_KEYS)
+    expect_fail(srv.call("follow/follow_check", depth_body(33)), INVALID_JSON)
+    expect_fail(srv.call("follow/follow_check", depth_body(2000)), INVALID_JSON)
+    expect_fail(srv.call("im_open_login_svc/account_check", depth_body(100)), INVALID_JSON)
+    expect_fail(srv.call("follow/follow_check", b"[" * 100000), INVALID_JSON)
     deep_obj = ('{"a":' * 40 + "1" + "}" * 40).encode()
-    expect_fail(srv.call("follow/follow_add", deep_obj), 60003)
+    expect_fail(srv.call("follow/follow_add", deep_obj), INVALID_JSON)
 
 
 def test_query_string_forms(srv):
@@ -188,7 +193,7 @@ def test_query_string_forms(srv):
     qs = "contenttype=json&random=7&usersig=%s&identifier=%%61dministrator&sdkappid=1400000000" % (
         urllib.parse.quote(usersig(ADMIN)))
     r = srv.call("follow/follow_check", GOOD_CHECK, query_overrides=qs)
-    expect_results(r, "ResultItem", [("er_b", 0, {"FollowType": 0})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [("er_b", OK, {"FollowType": 0})], keys=CHECK_KEYS)
 
 
 def chunked(data, size=1000):
@@ -206,42 +211,45 @@ def test_chunked_request_body(srv):
             b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
     r = srv.raw_request(head + chunked(body, 7))
-    expect_results(r, "ResultItem", [("er_b", 0, {"FollowType": 0})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [("er_b", OK, {"FollowType": 0})], keys=CHECK_KEYS)
     # Chunked and over the limit: 60002 from the application, unless lighttpd refuses first:
     # streaming request bodies to FastCGI, lighttpd collects at most 64 KiB of a chunked body to
     # learn its length and answers 411 itself beyond that (a front-server answer, not the app's).
     big = b'{"From_Account":"er_a","To_Account":["er_b"],"pad":"' + b"a" * 1048576 + b'"}'
     r = srv.raw_request(head + chunked(big, 65536), expect_status=(200, 411))
     if r.status == 200:
-        expect_fail(r, 60002)
+        expect_fail(r, HTTP_PARSE_ERROR)
 
 
 def test_huge_values(srv):
     big = "x" * 100000
     expect_fail_rows(srv, "follow/follow_add", [
-        ({"From_Account": big, "FollowItem": [{"To_Account": "er_b"}]}, 30001, "From_Account"),
-        ({"From_Account": "er_a", "FollowItem": [{"To_Account": "er_b"}] * 30000}, 30001,
+        ({"From_Account": big, "FollowItem": [{"To_Account": "er_b"}]}, INVALID_PARAMS,
+         "From_Account"),
+        ({"From_Account": "er_a", "FollowItem": [{"To_Account": "er_b"}] * 30000}, INVALID_PARAMS,
          "FollowItem"),
     ])
     expect_fail_rows(srv, "follow/follow_check", [
-        ({"From_Account": "er_a", "To_Account": ["er_b"] * 100000}, 30001, "To_Account"),
+        ({"From_Account": "er_a", "To_Account": ["er_b"] * 100000}, INVALID_PARAMS, "To_Account"),
     ])
-    expect_fail_rows(srv, "im_open_login_svc/account_import", [({"UserID": big}, 70402)])
+    expect_fail_rows(srv, "im_open_login_svc/account_import",
+                     [({"UserID": big}, ACCOUNT_INVALID_PARAMS)])
     expect_fail_rows(srv, "follow/follow_get", [
-        ({"From_Account": "er_a", "FollowType": 1, "StartCursor": big}, 30001, "StartCursor"),
+        ({"From_Account": "er_a", "FollowType": 1, "StartCursor": big}, INVALID_PARAMS,
+         "StartCursor"),
     ])
     # an integer beyond 64 bits is still "more than 1000"
     r = srv.call("follow/follow_get", {"From_Account": "er_a", "FollowType": 1, "WantNum": 10 ** 30})
     expect_get_page(r, 1000)
     r = srv.follow_check("er_a", [big])
-    expect_results(r, "ResultItem", [(big, 30001, {"FollowType": 0})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [(big, INVALID_PARAMS, {"FollowType": 0})], keys=CHECK_KEYS)
     r = srv.follow_add("er_a", [big])
-    expect_results(r, "ResultItem", [(big, 30001)])
+    expect_results(r, "ResultItem", [(big, INVALID_PARAMS)])
 
 
 def test_server_survives(srv):
     r = srv.call("follow/follow_check", GOOD_CHECK)
-    expect_results(r, "ResultItem", [("er_b", 0, {"FollowType": 0})], keys=CHECK_KEYS)
+    expect_results(r, "ResultItem", [("er_b", OK, {"FollowType": 0})], keys=CHECK_KEYS)
 
 
 if __name__ == "__main__":

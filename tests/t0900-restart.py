@@ -16,8 +16,7 @@ def snapshot(srv):
         snap[a] = (srv.counts(a),
                    [(it["To_Account"], it["FollowTime"]) for t in (FANS, FOLLOWING, MUTUAL)
                     for it in srv.get_all(a, t)])
-    r = srv.call("im_open_login_svc/account_check",
-                 {"CheckItem": [{"UserID": u} for u in ACCOUNTS + ["rs_gone"]]})
+    r = srv.account_check(ACCOUNTS + ["rs_gone"])
     expect_ok(r, ["ResultItem"])
     snap["status"] = [it["AccountStatus"] for it in r["ResultItem"]]
     return snap
@@ -28,7 +27,7 @@ def make_graph(srv):
     for i, a in enumerate(ACCOUNTS):
         srv.must_add(a, [b for j, b in enumerate(ACCOUNTS) if j != i and (i * j) % 3 != 1])
     srv.must_add("rs_gone", ACCOUNTS[:3])
-    r = srv.call("im_open_login_svc/account_delete", {"DeleteItem": [{"UserID": "rs_gone"}]})
+    r = srv.account_delete(["rs_gone"])
     expect_ok(r, ["ResultItem"])
 
 

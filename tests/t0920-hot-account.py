@@ -34,7 +34,7 @@ def test_everyone_follows_the_celebrity(srv):
                 path, body = "follow/follow_delete", {"From_Account": frm, "To_Account": [to]}
             c.request("POST", "/v4/%s?%s" % (path, srv.query()), json.dumps(body))
             r = json.loads(c.getresponse().read())
-            if r.get("ErrorCode") != 0 or r["ResultItem"][0]["ResultCode"] != 0:
+            if r.get("ErrorCode") != OK or r["ResultItem"][0]["ResultCode"] != OK:
                 with lock:
                     bad.append(r)
         c.close()

@@ -24,16 +24,16 @@ class ApacheServer(Server):
 def test_follow_round_trip(srv):
     srv.import_accounts(["ap_a", "ap_b"])
     expect_results(srv.follow_add("ap_a", ["ap_b", "ap_a", "ap_nobody"]), "ResultItem",
-                   [("ap_b", 0), ("ap_a", 30001), ("ap_nobody", 30003)])
+                   [("ap_b", OK), ("ap_a", INVALID_PARAMS), ("ap_nobody", NOT_IMPORTED)])
     expect_results(srv.follow_check("ap_b", ["ap_a"]), "ResultItem",
-                   [("ap_a", 0, {"FollowType": 1})], keys=CHECK_KEYS)
+                   [("ap_a", OK, {"FollowType": 1})], keys=CHECK_KEYS)
 
 
 def test_paging(srv):
     fans = ["ap_f%03d" % i for i in range(25)]
     srv.import_accounts(["ap_star"] + fans)
     for f in fans:
-        expect_results(srv.follow_add(f, ["ap_star"]), "ResultItem", [("ap_star", 0)])
+        expect_results(srv.follow_add(f, ["ap_star"]), "ResultItem", [("ap_star", OK)])
     seen, cursor = [], ""
     while True:
         r = srv.follow_get("ap_star", FANS, cursor=cursor, want=10)
@@ -46,11 +46,12 @@ def test_paging(srv):
 
 
 def test_errors_before_the_body(srv):
-    expect_fail(srv.call("follow/nope", {}), 60009)
-    expect_fail(srv.call("follow/follow_check", {}, method="GET"), 60008)
-    expect_fail(srv.call("follow/follow_check", b"x" * (1024 * 1024 + 1)), 60002)
-    expect_fail(srv.call("follow/follow_check", {}, query_overrides={"sdkappid": None}), 60012)
-    expect_fail(srv.call("follow/follow_check", b"{"), 60003)
+    expect_fail(srv.call("follow/nope", {}), UNKNOWN_COMMAND)
+    expect_fail(srv.call("follow/follow_check", {}, method="GET"), METHOD_NOT_POST)
+    expect_fail(srv.call("follow/follow_check", b"x" * (1024 * 1024 + 1)), HTTP_PARSE_ERROR)
+    expect_fail(srv.call("follow/follow_check", {}, query_overrides={"sdkappid": None}),
+                SDKAPPID_MISSING)
+    expect_fail(srv.call("follow/follow_check", b"{"), INVALID_JSON)
 
 
 if __name__ == "__main__":

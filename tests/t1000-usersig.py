@@ -113,10 +113,10 @@ def q(sig, identifier=ADMIN, **more):
 def accepted(srv, sig, identifier=ADMIN, what=""):
     """The UserSig is accepted: a follow API and an account API both answer OK."""
     r = srv.call(FOLLOW, FOLLOW_BODY, query_overrides=q(sig, identifier))
-    check(r.get("ErrorCode") == 0, r, "UserSig should be accepted on a follow API: %s" % what)
-    expect_results(r, "ResultItem", [("us_b", 0, {"FollowType": 0})], keys=CHECK_KEYS)
+    check(r.get("ErrorCode") == OK, r, "UserSig should be accepted on a follow API: %s" % what)
+    expect_results(r, "ResultItem", [("us_b", OK, {"FollowType": 0})], keys=CHECK_KEYS)
     r = srv.call(ACCOUNT, ACCOUNT_BODY, query_overrides=q(sig, identifier))
-    check(r.get("ErrorCode") == 0, r, "UserSig should be accepted on an account API: %s" % what)
+    check(r.get("ErrorCode") == OK, r, "UserSig should be accepted on an account API: %s" % what)
     expect_ok(r, ["ResultItem"])
 
 
@@ -128,12 +128,13 @@ def refused(srv, sig, code, identifier=ADMIN, paths=(FOLLOW, ACCOUNT), **more):
         expect_fail(srv.call(p, b"{not json", query_overrides=q(sig, identifier, **more)), code)
 
 
-def refused_rows(srv, rows, paths=(FOLLOW, ACCOUNT)):
-    """rows: (label, sig, code[, identifier]); reports every failing row at once."""
+def refused_rows(srv, code, rows, paths=(FOLLOW, ACCOUNT)):
+    """rows: (label, sig[, identifier]), each refused with `code`; reports every failing row at
+    once."""
     fl = Failures()
     for row in rows:
-        label, sig, code = row[0], row[1], row[2]
-        ident = row[3] if len(row) > 3 else ADMIN
+        label, sig = row[0], row[1]
+        ident = row[2] if len(row) > 2 else ADMIN
         with fl:
             try:
                 refused(srv, sig, code, ident, paths)
@@ -192,51 +193,51 @@ def test_npm_not_admin(srv):
     # a valid UserSig of an identifier that is not an administrator: 30004 / 60010
     for ident in ("bob", "us_a", "Administrator", "administrator_"):
         s = usersig(ident)
-        expect_fail(srv.call(FOLLOW, FOLLOW_BODY, query_overrides=q(s, ident)), 30004)
+        expect_fail(srv.call(FOLLOW, FOLLOW_BODY, query_overrides=q(s, ident)), FOLLOW_NOT_ADMIN)
         expect_fail(srv.call("follow/follow_add", b"{not json", query_overrides=q(s, ident)),
-                    30004)
-        expect_fail(srv.call(ACCOUNT, ACCOUNT_BODY, query_overrides=q(s, ident)), 60010)
+                    FOLLOW_NOT_ADMIN)
+        expect_fail(srv.call(ACCOUNT, ACCOUNT_BODY, query_overrides=q(s, ident)), NOT_ADMIN)
         expect_fail(srv.call("im_open_login_svc/account_import", b"[", query_overrides=q(s, ident)),
-                    60010)
+                    NOT_ADMIN)
 
 
 def test_npm_other_key_70009(srv):
     s = tencent_usersigs([ADMIN], key=OTHER_KEY)[0]
-    refused(srv, s, 70009)
+    refused(srv, s, SIG_VERIFY_FAILED)
     # with the configured key as hex digits in another case: still another key (ASCII bytes)
     s = tencent_usersigs([ADMIN], key=SECRET_KEY.upper())[0]
-    refused(srv, s, 70009)
+    refused(srv, s, SIG_VERIFY_FAILED)
 
 
 def test_npm_other_sdkappid_70014(srv):
     # signed over its own sdkappid 1400000001: the HMAC verifies, then the app does not match
     s = tencent_usersigs([ADMIN], sdkappid="1400000001")[0]
     expect_eq(unwrap(s)["TLS.sdkappid"], 1400000001, "the npm document's TLS.sdkappid")
-    refused(srv, s, 70014)
+    refused(srv, s, SIG_OTHER_SDKAPPID)
     # ... and a UserSig for a non-admin of the other app still gives 70014, not 30004
     s = tencent_usersigs(["bob"], sdkappid="1400000001")[0]
-    refused(srv, s, 70014, "bob")
+    refused(srv, s, SIG_OTHER_SDKAPPID, "bob")
     # sent with the other app's sdkappid in the query: that app is not configured
-    refused(srv, s, 70020, "bob", sdkappid="1400000001")
+    refused(srv, s, SDKAPPID_UNKNOWN, "bob", sdkappid="1400000001")
 
 
 def test_npm_other_identifier_70013(srv):
     # the admin's UserSig presented for bob (not an admin): 70013 before the admin check
-    refused(srv, usersig(ADMIN), 70013, "bob")
+    refused(srv, usersig(ADMIN), SIG_OTHER_IDENTIFIER, "bob")
     # bob's UserSig presented as the admin: 70013, not accepted
-    refused(srv, usersig("bob"), 70013, ADMIN)
+    refused(srv, usersig("bob"), SIG_OTHER_IDENTIFIER, ADMIN)
     # identifiers differ only in case / by a suffix
-    refused(srv, usersig(ADMIN), 70013, "Administrator")
-    refused(srv, usersig(ADMIN), 70013, ADMIN + "x")
+    refused(srv, usersig(ADMIN), SIG_OTHER_IDENTIFIER, "Administrator")
+    refused(srv, usersig(ADMIN), SIG_OTHER_IDENTIFIER, ADMIN + "x")
 
 
 def test_expired_70001(srv):
     now = int(time.time())
-    refused(srv, make_sig(ADMIN, time_=now - 100, expire=10), 70001)
-    refused(srv, make_sig(ADMIN, time_=now - 86400 * 200, expire=15552000), 70001)
-    refused(srv, make_sig(ADMIN, time_=1700000000, expire=1), 70001)
+    refused(srv, make_sig(ADMIN, time_=now - 100, expire=10), SIG_EXPIRED)
+    refused(srv, make_sig(ADMIN, time_=now - 86400 * 200, expire=15552000), SIG_EXPIRED)
+    refused(srv, make_sig(ADMIN, time_=1700000000, expire=1), SIG_EXPIRED)
     # expired and not an admin: 70001 before the admin check
-    refused(srv, make_sig("bob", time_=now - 100, expire=10), 70001, "bob")
+    refused(srv, make_sig("bob", time_=now - 100, expire=10), SIG_EXPIRED, "bob")
     # made in the past but still valid: accepted
     accepted(srv, make_sig(ADMIN, time_=now - 100, expire=1000), what="time 100 s ago, expire 1000")
 
@@ -246,8 +247,8 @@ def test_npm_negative_expire_70001(srv):
     # document decodes (integers, HMAC verifies), so by §9 it is expired (70001), not 70003
     s = tencent_usersigs([ADMIN], expire=-100)[0]
     expect_eq(unwrap(s)["TLS.expire"], -100, "the npm document's TLS.expire")
-    refused(srv, s, 70001)
-    refused(srv, make_sig(ADMIN, expire=-100), 70001)
+    refused(srv, s, SIG_EXPIRED)
+    refused(srv, make_sig(ADMIN, expire=-100), SIG_EXPIRED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,9 +321,9 @@ def test_escaped_and_utf8_identifiers(srv):
     # spaced JSON; both verify, then the identifier is not an admin
     ident = "\u7528\u6237_1"
     for s in (usersig(ident), make_sig(ident, time_=now, spaced=True)):
-        expect_fail(srv.call(FOLLOW, FOLLOW_BODY, query_overrides=q(s, ident)), 30004)
-        expect_fail(srv.call(ACCOUNT, ACCOUNT_BODY, query_overrides=q(s, ident)), 60010)
-        refused(srv, s, 70013, ident + "x")
+        expect_fail(srv.call(FOLLOW, FOLLOW_BODY, query_overrides=q(s, ident)), FOLLOW_NOT_ADMIN)
+        expect_fail(srv.call(ACCOUNT, ACCOUNT_BODY, query_overrides=q(s, ident)), NOT_ADMIN)
+        refused(srv, s, SIG_OTHER_IDENTIFIER, ident + "x")
 
 
 def test_userbuf_is_signed(srv):
@@ -330,11 +331,11 @@ def test_userbuf_is_signed(srv):
     ub = base64.b64encode(b"\x00\x00\x0dadministrator").decode()
     # signed with the userbuf, sent without it (or with another): 70009
     good = hmac_b64(SECRET_KEY, sig_content(ADMIN, SDKAPPID, now, 86400, ub))
-    refused(srv, make_sig(ADMIN, time_=now, sig_override=good), 70009)
+    refused(srv, make_sig(ADMIN, time_=now, sig_override=good), SIG_VERIFY_FAILED)
     refused(srv, make_sig(ADMIN, time_=now, userbuf=ub, extra_fields={"TLS.userbuf": ub + "AA"}),
-            70009)
+            SIG_VERIFY_FAILED)
     # signed without it, sent with it: 70009
-    refused(srv, make_sig(ADMIN, time_=now, extra_fields={"TLS.userbuf": ub}), 70009)
+    refused(srv, make_sig(ADMIN, time_=now, extra_fields={"TLS.userbuf": ub}), SIG_VERIFY_FAILED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,51 +356,48 @@ def test_undecodable_70003(srv):
 
     good = make_sig(ADMIN, time_=now)
     rows = [
-        ("abc", "abc", 70003),
-        ("!!!!", "!!!!", 70003),
-        ("****", "****", 70003),
-        ("non-zlib bytes", wrap(b"hello world, not zlib"), 70003),
-        ("raw deflate, no zlib header", wrap(zlib.compress(doc_with().encode())[2:-4]), 70003),
-        ("gzip, not zlib", wrap(__import__("gzip").compress(doc_with().encode())), 70003),
-        ("zlib of non-JSON", make_sig(ADMIN, raw_doc="not json at all"), 70003),
-        ("zlib of empty", make_sig(ADMIN, raw_doc=b""), 70003),
-        ("zlib of JSON array", make_sig(ADMIN, raw_doc=json.dumps([good_doc])), 70003),
-        ("zlib of JSON string", make_sig(ADMIN, raw_doc='"x"'), 70003),
-        ("truncated JSON", make_sig(ADMIN, raw_doc=doc_with()[:-1]), 70003),
-        ("JSON with trailing comma", make_sig(ADMIN, raw_doc=doc_with()[:-1] + ",}"), 70003),
-        ("missing TLS.sig", make_sig(ADMIN, raw_doc=json.dumps(no_sig)), 70003),
+        ("abc", "abc"),
+        ("!!!!", "!!!!"),
+        ("****", "****"),
+        ("non-zlib bytes", wrap(b"hello world, not zlib")),
+        ("raw deflate, no zlib header", wrap(zlib.compress(doc_with().encode())[2:-4])),
+        ("gzip, not zlib", wrap(__import__("gzip").compress(doc_with().encode()))),
+        ("zlib of non-JSON", make_sig(ADMIN, raw_doc="not json at all")),
+        ("zlib of empty", make_sig(ADMIN, raw_doc=b"")),
+        ("zlib of JSON array", make_sig(ADMIN, raw_doc=json.dumps([good_doc]))),
+        ("zlib of JSON string", make_sig(ADMIN, raw_doc='"x"')),
+        ("truncated JSON", make_sig(ADMIN, raw_doc=doc_with()[:-1])),
+        ("JSON with trailing comma", make_sig(ADMIN, raw_doc=doc_with()[:-1] + ",}")),
+        ("missing TLS.sig", make_sig(ADMIN, raw_doc=json.dumps(no_sig))),
         ("missing TLS.identifier", make_sig(ADMIN, order=[k for k in NPM_ORDER
-                                                          if k != "TLS.identifier"]), 70003),
-        ("missing TLS.time", make_sig(ADMIN, order=[k for k in NPM_ORDER if k != "TLS.time"]),
-         70003),
+                                                          if k != "TLS.identifier"])),
+        ("missing TLS.time", make_sig(ADMIN, order=[k for k in NPM_ORDER if k != "TLS.time"])),
         ("missing TLS.expire", make_sig(ADMIN, order=[k for k in NPM_ORDER
-                                                      if k != "TLS.expire"]), 70003),
+                                                      if k != "TLS.expire"])),
         ("missing TLS.sdkappid", make_sig(ADMIN, order=[k for k in NPM_ORDER
-                                                        if k != "TLS.sdkappid"]), 70003),
+                                                        if k != "TLS.sdkappid"])),
         ("TLS.time as string", make_sig(ADMIN, time_=1700000000,
-                                        extra_fields={"TLS.time": "1700000000"}), 70003),
-        ("TLS.expire as string", make_sig(ADMIN, time_=now, extra_fields={"TLS.expire": "86400"}),
-         70003),
+                                        extra_fields={"TLS.time": "1700000000"})),
+        ("TLS.expire as string", make_sig(ADMIN, time_=now, extra_fields={"TLS.expire": "86400"})),
         ("TLS.sdkappid as string", make_sig(ADMIN, time_=now,
-                                            extra_fields={"TLS.sdkappid": SDKAPPID}), 70003),
+                                            extra_fields={"TLS.sdkappid": SDKAPPID})),
         ("TLS.identifier as number", make_sig("12345", time_=now,
-                                              extra_fields={"TLS.identifier": 12345}), 70003,
-         "12345"),
-        ("TLS.sig as number", make_sig(ADMIN, time_=now, extra_fields={"TLS.sig": 1}), 70003),
-        ("TLS.sig null", make_sig(ADMIN, time_=now, extra_fields={"TLS.sig": None}), 70003),
-        ("zlib + trailing garbage", make_sig(ADMIN, time_=now, trailing=b"garbage"), 70003),
-        ("zlib + one trailing NUL", make_sig(ADMIN, time_=now, trailing=b"\x00"), 70003),
-        ("two zlib streams", wrap(zlib.compress(doc_with().encode()) * 2), 70003),
-        ("truncated zlib", wrap(zlib.compress(doc_with().encode())[:-3]), 70003),
-        ("good sig cut short", good[:len(good) // 2], 70003),
-        ("good sig + garbage chars", good + "!!", 70003),
-        ("5000 chars of A", "A" * 5000, 70003),
-        ("5000 chars, good prefix", (good + "A" * 5000)[:5000], 70003),
-        ("7000 chars, good sig + base64 of zeros", good + "A" * (7000 - len(good)), 70003),
+                                              extra_fields={"TLS.identifier": 12345}), "12345"),
+        ("TLS.sig as number", make_sig(ADMIN, time_=now, extra_fields={"TLS.sig": 1})),
+        ("TLS.sig null", make_sig(ADMIN, time_=now, extra_fields={"TLS.sig": None})),
+        ("zlib + trailing garbage", make_sig(ADMIN, time_=now, trailing=b"garbage")),
+        ("zlib + one trailing NUL", make_sig(ADMIN, time_=now, trailing=b"\x00")),
+        ("two zlib streams", wrap(zlib.compress(doc_with().encode()) * 2)),
+        ("truncated zlib", wrap(zlib.compress(doc_with().encode())[:-3])),
+        ("good sig cut short", good[:len(good) // 2]),
+        ("good sig + garbage chars", good + "!!"),
+        ("5000 chars of A", "A" * 5000),
+        ("5000 chars, good prefix", (good + "A" * 5000)[:5000]),
+        ("7000 chars, good sig + base64 of zeros", good + "A" * (7000 - len(good))),
         # not an admin, and undecodable: the UserSig error comes first
-        ("garbage for a non-admin", "abc", 70003, "bob"),
+        ("garbage for a non-admin", "abc", "bob"),
     ]
-    refused_rows(srv, rows)
+    refused_rows(srv, SIG_UNDECODABLE, rows)
     # 10000 characters: over lighttpd's 8 KiB request-header limit, which answers 431 itself
     # before the application sees the request (a front-server answer); if it does get through,
     # the application must refuse it
@@ -411,75 +409,72 @@ def test_undecodable_70003(srv):
                                 % len(Server.encode_body(body)) + Server.encode_body(body),
                                 expect_status=(200, 431))
             if r.status == 200:
-                expect_fail(r, 70003)
+                expect_fail(r, SIG_UNDECODABLE)
 
 
 def test_tampered_70009(srv):
     now = int(time.time())
     other_doc_sig = unwrap(make_sig("bob", time_=now))["TLS.sig"]
     rows = [
-        ("tampered TLS.expire", make_sig(ADMIN, time_=now, extra_fields={"TLS.expire": 999999999}),
-         70009),
+        ("tampered TLS.expire", make_sig(ADMIN, time_=now, extra_fields={"TLS.expire": 999999999})),
         ("tampered TLS.expire (shorter)", make_sig(ADMIN, time_=now,
-                                                   extra_fields={"TLS.expire": 86399}), 70009),
-        ("tampered TLS.time", make_sig(ADMIN, time_=now, extra_fields={"TLS.time": now + 1}),
-         70009),
+                                                   extra_fields={"TLS.expire": 86399})),
+        ("tampered TLS.time", make_sig(ADMIN, time_=now, extra_fields={"TLS.time": now + 1})),
         # bob's sig edited to name the admin, sent as the admin: the HMAC catches it
         ("tampered TLS.identifier", make_sig("bob", time_=now,
-                                             extra_fields={"TLS.identifier": ADMIN}), 70009),
+                                             extra_fields={"TLS.identifier": ADMIN})),
         # the admin's sig edited to name eve, sent as eve: 70009 (before 70013 and the admin check)
         ("tampered TLS.identifier, query matches", make_sig(ADMIN, time_=now,
                                                             extra_fields={"TLS.identifier": "eve"}),
-         70009, "eve"),
+         "eve"),
         ("tampered TLS.sdkappid", make_sig(ADMIN, time_=now,
-                                           extra_fields={"TLS.sdkappid": 1400000001}), 70009),
-        ("TLS.sig of another document", make_sig(ADMIN, time_=now, sig_override=other_doc_sig),
-         70009),
+                                           extra_fields={"TLS.sdkappid": 1400000001})),
+        ("TLS.sig of another document", make_sig(ADMIN, time_=now, sig_override=other_doc_sig)),
         ("TLS.sig of the check vector", make_sig(
-            ADMIN, time_=now, sig_override="LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4="), 70009),
-        ("TLS.sig empty", make_sig(ADMIN, time_=now, sig_override=""), 70009),
-        ("TLS.sig not base64", make_sig(ADMIN, time_=now, sig_override="not base64!"), 70009),
-        ("TLS.sig signed with another key", make_sig(ADMIN, time_=now, key=OTHER_KEY), 70009),
+            ADMIN, time_=now, sig_override="LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4=")),
+        ("TLS.sig empty", make_sig(ADMIN, time_=now, sig_override="")),
+        ("TLS.sig not base64", make_sig(ADMIN, time_=now, sig_override="not base64!")),
+        ("TLS.sig signed with another key", make_sig(ADMIN, time_=now, key=OTHER_KEY)),
         # tampered and expired: the signature is checked first
         ("tampered and expired", make_sig(ADMIN, time_=now - 100, expire=10,
-                                          extra_fields={"TLS.expire": 11}), 70009),
+                                          extra_fields={"TLS.expire": 11})),
     ]
-    refused_rows(srv, rows)
+    refused_rows(srv, SIG_VERIFY_FAILED, rows)
 
 
 def test_handmade_mismatch(srv):
     now = int(time.time())
-    refused(srv, make_sig(ADMIN, 1400000001, now), 70014)
-    refused(srv, make_sig("bob", time_=now), 70013, ADMIN)
-    refused(srv, make_sig(ADMIN, time_=now), 70013, "bob")
+    refused(srv, make_sig(ADMIN, 1400000001, now), SIG_OTHER_SDKAPPID)
+    refused(srv, make_sig("bob", time_=now), SIG_OTHER_IDENTIFIER, ADMIN)
+    refused(srv, make_sig(ADMIN, time_=now), SIG_OTHER_IDENTIFIER, "bob")
     # order of the checks after the HMAC: identifier, then sdkappid, then expiry
-    refused(srv, make_sig("bob", 1400000001, now - 100, 10), 70013, ADMIN)
-    refused(srv, make_sig(ADMIN, 1400000001, now - 100, 10), 70014)
+    refused(srv, make_sig("bob", 1400000001, now - 100, 10), SIG_OTHER_IDENTIFIER, ADMIN)
+    refused(srv, make_sig(ADMIN, 1400000001, now - 100, 10), SIG_OTHER_SDKAPPID)
     # a valid hand-made UserSig for a non-admin
     s = make_sig("bob", time_=now)
-    expect_fail(srv.call(FOLLOW, FOLLOW_BODY, query_overrides=q(s, "bob")), 30004)
-    expect_fail(srv.call(ACCOUNT, ACCOUNT_BODY, query_overrides=q(s, "bob")), 60010)
+    expect_fail(srv.call(FOLLOW, FOLLOW_BODY, query_overrides=q(s, "bob")), FOLLOW_NOT_ADMIN)
+    expect_fail(srv.call(ACCOUNT, ACCOUNT_BODY, query_overrides=q(s, "bob")), NOT_ADMIN)
 
 
 def test_empty_and_missing(srv):
-    refused(srv, "", 70002)
+    refused(srv, "", SIG_EMPTY)
     for p, body in ((FOLLOW, FOLLOW_BODY), (ACCOUNT, ACCOUNT_BODY)):
-        expect_fail(srv.call(p, body, query_overrides={"usersig": None}), 60025)
-        expect_fail(srv.call(p, b"{x", query_overrides={"usersig": None}), 60025)
+        expect_fail(srv.call(p, body, query_overrides={"usersig": None}), INVALID_QUERY)
+        expect_fail(srv.call(p, b"{x", query_overrides={"usersig": None}), INVALID_QUERY)
         expect_fail(srv.call(p, body, query_overrides={"usersig": None, "identifier": "bob"}),
-                    60025)
+                    INVALID_QUERY)
 
 
 def test_body_not_revealed(srv):
     # a caller without a valid UserSig learns nothing about the body: never 60003
     now = int(time.time())
     cases = [
-        ("undecodable", "abc", 70003, ADMIN),
-        ("other key", make_sig(ADMIN, time_=now, key=OTHER_KEY), 70009, ADMIN),
-        ("other identifier", usersig(ADMIN), 70013, "bob"),
-        ("other app", make_sig(ADMIN, 1400000001, now), 70014, ADMIN),
-        ("expired", make_sig(ADMIN, time_=now - 100, expire=10), 70001, ADMIN),
-        ("empty", "", 70002, ADMIN),
+        ("undecodable", "abc", SIG_UNDECODABLE, ADMIN),
+        ("other key", make_sig(ADMIN, time_=now, key=OTHER_KEY), SIG_VERIFY_FAILED, ADMIN),
+        ("other identifier", usersig(ADMIN), SIG_OTHER_IDENTIFIER, "bob"),
+        ("other app", make_sig(ADMIN, 1400000001, now), SIG_OTHER_SDKAPPID, ADMIN),
+        ("expired", make_sig(ADMIN, time_=now - 100, expire=10), SIG_EXPIRED, ADMIN),
+        ("empty", "", SIG_EMPTY, ADMIN),
         ("not an admin", usersig("bob"), None, "bob"),
     ]
     paths = ["follow/follow_add", "follow/follow_delete", "follow/follow_check",
@@ -491,7 +486,7 @@ def test_body_not_revealed(srv):
         for p in paths:
             want = code
             if want is None:
-                want = 30004 if p.startswith("follow") else 60010
+                want = FOLLOW_NOT_ADMIN if p.startswith("follow") else NOT_ADMIN
             for body in (b"", b"{not json", b"[]"):
                 with fl:
                     try:

@@ -13,24 +13,24 @@ def test_duplicate_keys_are_bad_fields(srv):
     srv.import_accounts(["h_a", "h_b"])
     expect_fail(srv.call("follow/follow_add",
                          b'{"From_Account":"h_a","From_Account":"h_b","FollowItem":[{"To_Account":"h_b"}]}'),
-                30001)
+                INVALID_PARAMS)
     expect_fail(srv.call("follow/follow_add",
                          b'{"From_Account":"h_a","FollowItem":[{"To_Account":"h_b","To_Account":"h_a"}]}'),
-                30001)
+                INVALID_PARAMS)
     # the same key spelt with an escape is the same key
     expect_fail(srv.call("follow/follow_check",
                          b'{"From_Account":"h_a","From_\\u0041ccount":"h_b","To_Account":["h_b"]}'),
-                30001)
+                INVALID_PARAMS)
     expect_fail(srv.call("im_open_login_svc/account_import", b'{"UserID":"h_c","UserID":"h_d"}'),
-                70402)
+                ACCOUNT_INVALID_PARAMS)
     # nothing changed
     expect_eq(srv.follow_type("h_a", "h_b"), 0, None, "no follow was made")
-    r = srv.call("im_open_login_svc/account_check", {"CheckItem": [{"UserID": "h_c"}, {"UserID": "h_d"}]})
+    r = srv.account_check(["h_c", "h_d"])
     expect_eq([it["AccountStatus"] for it in r["ResultItem"]], ["NotImported"] * 2, r, "no import")
     # equal keys in different objects are fine
     r = srv.call("follow/follow_add",
                  b'{"From_Account":"h_a","FollowItem":[{"To_Account":"h_b"},{"To_Account":"h_b"}]}')
-    expect_results(r, "ResultItem", [("h_b", 0), ("h_b", 0)])
+    expect_results(r, "ResultItem", [("h_b", OK), ("h_b", OK)])
 
 
 def test_numbers(srv):
@@ -38,11 +38,11 @@ def test_numbers(srv):
     for ft in ("1.0", "1.5", "1e400", "-1e400", "1e2", "1" + "0" * 30, "-1" + "0" * 30, '"1"',
                "true", "null", "[1]", '{"a":1}'):
         body = ('{"From_Account":"h_n","FollowType":%s}' % ft).encode()
-        expect_fail(srv.call("follow/follow_get", body), 30001, "FollowType")
+        expect_fail(srv.call("follow/follow_get", body), INVALID_PARAMS, "FollowType")
     for want in ("1.0", "0.5", "1e400", '"100"', "false", "[100]", "0", "-1", "-1" + "0" * 30,
                  "null"):
         body = ('{"From_Account":"h_n","FollowType":1,"WantNum":%s}' % want).encode()
-        expect_fail(srv.call("follow/follow_get", body), 30001, "WantNum")
+        expect_fail(srv.call("follow/follow_get", body), INVALID_PARAMS, "WantNum")
     # the spec serves any larger WantNum as 1000, however large
     expect_get_page(srv.call("follow/follow_get",
                              {"From_Account": "h_n", "FollowType": 1, "WantNum": 10 ** 30}), 1000)
@@ -51,21 +51,25 @@ def test_numbers(srv):
 def test_nulls_everywhere(srv):
     srv.import_accounts(["h_x", "h_y"])
     rows = [
-        ("follow/follow_add", {"From_Account": "h_x", "FollowItem": None}, 30001),
-        ("follow/follow_add", {"From_Account": "h_x", "FollowItem": [None]}, 30001),
-        ("follow/follow_delete", {"From_Account": "h_x", "To_Account": None}, 30001),
-        ("follow/follow_check", {"From_Account": "h_x", "To_Account": None}, 30001),
-        ("follow/follow_get_info", {"From_Account": "h_x", "To_Account": None}, 30001),
-        ("follow/follow_get", {"From_Account": "h_x", "FollowType": None}, 30001),
-        ("follow/follow_get", {"From_Account": "h_x", "FollowType": 1, "StartCursor": None}, 30001),
-        ("follow/follow_get", {"From_Account": "h_x", "FollowType": 1, "WantNum": None}, 30001),
-        ("follow/follow_get", {"From_Account": "h_x", "FollowType": 1, "x": None}, 0),
-        ("im_open_login_svc/multiaccount_import", {"AccountList": None}, 70402),
-        ("im_open_login_svc/multiaccount_import", {"Accounts": None}, 70402),
-        ("im_open_login_svc/account_check", {"CheckItem": None}, 70402),
-        ("im_open_login_svc/account_delete", {"DeleteItem": [None]}, 70402),
-        ("im_open_login_svc/account_import", {"UserID": "h_z", "Nick": None}, 70402),
-        ("im_open_login_svc/account_import", {"UserID": "h_z", "FaceUrl": None}, 70402),
+        ("follow/follow_add", {"From_Account": "h_x", "FollowItem": None}, INVALID_PARAMS),
+        ("follow/follow_add", {"From_Account": "h_x", "FollowItem": [None]}, INVALID_PARAMS),
+        ("follow/follow_delete", {"From_Account": "h_x", "To_Account": None}, INVALID_PARAMS),
+        ("follow/follow_check", {"From_Account": "h_x", "To_Account": None}, INVALID_PARAMS),
+        ("follow/follow_get_info", {"From_Account": "h_x", "To_Account": None}, INVALID_PARAMS),
+        ("follow/follow_get", {"From_Account": "h_x", "FollowType": None}, INVALID_PARAMS),
+        ("follow/follow_get", {"From_Account": "h_x", "FollowType": 1, "StartCursor": None},
+         INVALID_PARAMS),
+        ("follow/follow_get", {"From_Account": "h_x", "FollowType": 1, "WantNum": None},
+         INVALID_PARAMS),
+        ("follow/follow_get", {"From_Account": "h_x", "FollowType": 1, "x": None}, OK),
+        ("im_open_login_svc/multiaccount_import", {"AccountList": None}, ACCOUNT_INVALID_PARAMS),
+        ("im_open_login_svc/multiaccount_import", {"Accounts": None}, ACCOUNT_INVALID_PARAMS),
+        ("im_open_login_svc/account_check", {"CheckItem": None}, ACCOUNT_INVALID_PARAMS),
+        ("im_open_login_svc/account_delete", {"DeleteItem": [None]}, ACCOUNT_INVALID_PARAMS),
+        ("im_open_login_svc/account_import", {"UserID": "h_z", "Nick": None},
+         ACCOUNT_INVALID_PARAMS),
+        ("im_open_login_svc/account_import", {"UserID": "h_z", "FaceUrl": None},
+         ACCOUNT_INVALID_PARAMS),
     ]
     for path, body, code in rows:
         r = srv.call(path, body)

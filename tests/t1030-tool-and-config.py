@@ -21,14 +21,13 @@ def test_tool_sig_is_accepted(srv):
     t = tool("-c", srv.conf_path(), ADMIN)
     expect_eq(t.returncode, 0, None, "follow-usersig exit status: " + t.stderr)
     sig = t.stdout.strip()
-    r = srv.call("im_open_login_svc/account_check", {"CheckItem": [{"UserID": "tl_a"}]},
-                 query_overrides={"usersig": sig})
+    r = srv.account_check(["tl_a"], query_overrides={"usersig": sig})
     expect_ok(r, ["ResultItem"])
     # FOLLOW_CONF works like -c
     t = tool(ADMIN, "60", conf=srv.conf_path())
     r = srv.call("follow/follow_check", {"From_Account": "tl_a", "To_Account": ["tl_a"]},
                  query_overrides={"usersig": t.stdout.strip()})
-    expect_fail(r, 30003)  # authorised; tl_a is simply not imported
+    expect_fail(r, NOT_IMPORTED)  # authorised; tl_a is simply not imported
 
 
 def test_tool_sig_for_non_admin_and_expired(srv):
@@ -36,7 +35,7 @@ def test_tool_sig_for_non_admin_and_expired(srv):
     check("not in admins" in t.stderr, None, "a note for non-admins: " + t.stderr)
     r = srv.call("follow/follow_check", {"From_Account": "a", "To_Account": ["b"]},
                  query_overrides={"identifier": "bob", "usersig": t.stdout.strip()})
-    expect_fail(r, 30004)
+    expect_fail(r, FOLLOW_NOT_ADMIN)
 
 
 def test_tool_usage_errors(srv):
@@ -56,8 +55,8 @@ def test_bad_config_lines_are_named(srv):
              ("rate_limit = 1e3\n", "rate_limit")]
     for i, (line, words) in enumerate(cases):
         path = os.path.join(d, "bad%d.conf" % i)
-        with open(srv.conf_path()) as f, open(path, "w") as g:
-            g.write(f.read() + line)
+        with open(srv.conf_path()) as f:
+            write_private(path, f.read() + line)
         p = subprocess.run([FCGI, "--check-config", path], stderr=subprocess.PIPE, text=True)
         expect_eq(p.returncode, 1, None, "--check-config status for %r" % line)
         check("%s:" % path in p.stderr and words in p.stderr, None,
@@ -77,8 +76,7 @@ def test_readable_config_warns_and_secret_stays_secret(srv):
                srv.call("follow/follow_check", b"{")]
     for r in answers:
         check(SECRET_KEY not in r.raw.decode(), r, "the secret key leaked into a response")
-    with open(srv.log_path()) as f, open(os.path.join(srv.rundir, "lighttpd.out")) as g:
-        log = f.read() + g.read()
+    log = srv.log_text()
     check(SECRET_KEY not in log, None, "the secret key is in the log")
 
 

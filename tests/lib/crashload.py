@@ -10,7 +10,9 @@ import subprocess
 import threading
 import time
 
-from harness import (FANS, FOLLOWING, MUTUAL, ROOT, check, expect_eq)
+from checks import check, expect_eq
+from client import FANS, FOLLOWING, MUTUAL, ROOT
+from codes import INTERNAL_ERROR, OK
 
 STAR = "cr_star"
 CALL_TIMEOUT = 20  # a call that takes longer is a hang
@@ -62,20 +64,41 @@ def client(srv, t, fans_each, deadline, known, stats, errors):
             conn = None
             time.sleep(0.01)
             continue
-        if r.get("ErrorCode") == 0 and r["ResultItem"][0]["ResultCode"] == 0:
+        if r.get("ErrorCode") == OK and r["ResultItem"][0]["ResultCode"] == OK:
             stats["ok"] += 1
             known[(frm, to)] = add
-        elif r.get("ErrorCode") == 30006:
+        elif r.get("ErrorCode") == INTERNAL_ERROR:
             stats["busy"] += 1
             known[(frm, to)] = None
         else:
             errors.append("unexpected answer: %r" % (r,))
 
 
-def fcgi_children(srv):
-    out = subprocess.run(["pgrep", "-P", str(srv.proc.pid), "-f", "follow.fcgi"],
-                         stdout=subprocess.PIPE, text=True).stdout
-    return [int(p) for p in out.split()]
+def _descendants(pid):
+    out = subprocess.run(["pgrep", "-P", str(pid)], stdout=subprocess.PIPE, text=True).stdout
+    found = []
+    for child in map(int, out.split()):
+        found += [child] + _descendants(child)
+    return found
+
+
+def fcgi_children(srv, role=None):
+    """The service's FastCGI processes below lighttpd (workers are multiwatch's children, the
+    dispatcher lighttpd's own): all of them, or those of one role ("worker", "dispatcher")."""
+    pids = []
+    for pid in _descendants(srv.proc.pid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                program = f.read().split(b"\0")[0]
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                is_dispatcher = b"FOLLOW_ROLE=dispatcher" in f.read().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        if not program.endswith(b".fcgi") or program.endswith(b"null.fcgi"):
+            continue
+        if role is None or role == ("dispatcher" if is_dispatcher else "worker"):
+            pids.append(pid)
+    return pids
 
 
 def kill_workers(srv, deadline, kills, lock):
@@ -129,7 +152,7 @@ def wait_steady(srv):
     while steady < 30 and time.time() < until:
         conn = conn or http.client.HTTPConnection("127.0.0.1", srv.port, timeout=CALL_TIMEOUT)
         r = post(conn, srv, "follow/follow_check", {"From_Account": STAR, "To_Account": [STAR]})
-        steady = steady + 1 if r and r.get("ErrorCode") == 0 else 0
+        steady = steady + 1 if r and r.get("ErrorCode") == OK else 0
         if not r:
             conn = None
             time.sleep(0.1)
