@@ -24,7 +24,9 @@ rss() { # the FastCGI processes' total RSS, and its private part (RssAnon), in K
 	# counts Berkeley DB's mapped cache as the processes touch it, which grows up to the cache
 	# size and says nothing about leaks; RssAnon is the processes' own heap.
 	local p total=0 anon=0
-	for p in $(pgrep -P "$pid" -f follow.fcgi); do
+	# The dispatcher is lighttpd's child, the workers multiwatch's.
+	for p in $(pgrep -P "$pid" -x follow.fcgi) $(for m in $(pgrep -P "$pid" -x multiwatch); do
+		pgrep -P "$m" -x follow.fcgi; done); do
 		total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/"$p"/status)))
 		anon=$((anon + $(awk '/^RssAnon/ {print $2}' /proc/"$p"/status)))
 	done
