@@ -1,7 +1,8 @@
-/* store_admin.h - whole-store operations for cgi-bin/followctl: verify, stats, export, import,
- * hot backup and restore. They work on the environment the service uses, live or not. */
-#ifndef STORE_ADMIN_H
-#define STORE_ADMIN_H
+/* admin.h - whole-store operations for cgi-bin/followctl: verify, stats, export, import,
+ * hot backup and restore (one file each in src/admin/). They work on the environment the
+ * service uses, live or not. */
+#ifndef ADMIN_H
+#define ADMIN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,7 +47,7 @@ struct admin_verify {
 
 /* Checks every invariant of the store. Returns 0 when the check ran (problems or not; see
  * v->found), -1 with the reason in err when it could not. Free v with admin_verify_free. */
-int store_admin_verify(struct store *s, struct admin_verify *v, char *err, size_t errlen);
+int admin_verify(struct store *s, struct admin_verify *v, char *err, size_t errlen);
 void admin_verify_free(struct admin_verify *v);
 
 struct admin_stats {
@@ -57,7 +58,7 @@ struct admin_stats {
 	size_t outbox_pending, outbox_dead;
 };
 
-int store_admin_stats(struct store *s, struct admin_stats *st, char *err, size_t errlen);
+int admin_stats(struct store *s, struct admin_stats *st, char *err, size_t errlen);
 
 /* The whole graph, sorted: accounts by id (each with its profile, n = 0 when it has none),
  * then edges by (from, to). A callback returning non-zero stops the export, which then returns
@@ -70,7 +71,7 @@ struct admin_export {
 	size_t skipped; /* out: edges skipped */
 };
 
-int store_admin_export(struct store *s, struct admin_export *x, char *err, size_t errlen);
+int admin_export(struct store *s, struct admin_export *x, char *err, size_t errlen);
 
 /* One edge to import. */
 struct admin_edge {
@@ -85,25 +86,25 @@ struct admin_edge {
  * nothing written when e[*bad].from or .to is not imported. The edges are then written 10,000
  * per transaction, in order of from; *done counts those committed (less than n only after a
  * failure). */
-enum store_status store_admin_add_edges(struct store *s, const struct admin_edge *e, size_t n,
-					size_t *added, size_t *bad, size_t *done);
+enum store_status admin_add_edges(struct store *s, const struct admin_edge *e, size_t n,
+				  size_t *added, size_t *bad, size_t *done);
 
 /* Writes the log to disk: what was committed survives a crash of the machine whatever the
  * durability setting. */
-enum store_status store_admin_flush(struct store *s);
+enum store_status admin_flush(struct store *s);
 
 /* A hot backup into target (a new or empty folder) while the service writes: the databases,
  * then the log files, then catastrophic recovery of the copy, so that target is a consistent,
  * self-contained environment. Returns 0 or -1 with err. */
-int store_admin_backup(struct store *s, const char *target, char *err, size_t errlen);
+int admin_backup(struct store *s, const char *target, char *err, size_t errlen);
 
 /* Replaces the environment in data_dir (created when missing) with the backup in source and
  * runs catastrophic recovery on it. Refuses (-1, reason in err) while any process has the
  * environment open. No store may be open in this process. */
-int store_admin_restore(const char *source, const char *data_dir, char *err, size_t errlen);
+int admin_restore(const char *source, const char *data_dir, char *err, size_t errlen);
 
 /* For tests only: deliberate damage that verify must find. */
-enum store_status store_admin_corrupt_counter(struct store *s, const char *id, uint32_t *was);
-enum store_status store_admin_drop_fan(struct store *s, const char *from, const char *to);
+enum store_status admin_corrupt_counter(struct store *s, const char *id, uint32_t *was);
+enum store_status admin_drop_fan(struct store *s, const char *from, const char *to);
 
 #endif

@@ -1,11 +1,10 @@
-/* followctl_main.c - cgi-bin/followctl: the admin tool for the follow service's storage. It
+/* followctl.c - cgi-bin/followctl: the admin tool for the follow service's storage. It
  * opens the environment of the same config file the service reads (live or stopped) to verify
  * its invariants, show figures, export and import the graph as JSON lines, and make and restore
  * hot backups. */
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,45 +14,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin/admin.h"
 #include "common/conf.h"
 #include "common/ids.h"
-#include "store/store.h"
-#include "admin/admin.h"
+#include "common/jsoncheck.h"
 #include "common/tags.h"
+#include "store/store.h"
 
 #define EDGE_WINDOW 250000 /* import: edges read, then written by from (10,000 per transaction) */
 #define ACCOUNTS_PER_TXN 1000
 
-static const char help_text[] =
+/* --help: this, the commands of the table below with their help, then help_tail. */
+static const char help_head[] =
 	"usage: followctl [-c CONF] COMMAND [ARGS]\n"
 	"\n"
 	"Administers the storage of the follow service: the Berkeley DB environment in the\n"
 	"data_dir of CONF. CONF defaults to $FOLLOW_CONF, then ../conf/follow.conf beside this\n"
 	"program. Every command but restore works while the service runs.\n"
 	"\n"
-	"commands:\n"
-	"  verify       check every invariant of the store (edges, their following, fan and\n"
-	"               mutual index entries, counters, accounts, profiles, webhook outbox);\n"
-	"               prints what it walked and each violation (at most 20 per kind).\n"
-	"               It reads in one transaction holding read locks, so a live service's\n"
-	"               writes wait for it and it sees one consistent state (a store too large\n"
-	"               for the lock table is read at read committed instead, and then writes\n"
-	"               racing the walk can show as transient differences).\n"
-	"  stats        accounts, edges, mutual pairs, the largest fan list, bytes on disk,\n"
-	"               webhook backlog.\n"
-	"  backup DIR   hot backup into DIR (new or empty) while the service serves writes:\n"
-	"               databases, then logs, then catastrophic recovery of the copy.\n"
-	"  restore DIR  with the service stopped: replace the environment in data_dir with the\n"
-	"               backup in DIR and run catastrophic recovery. Refused while any process\n"
-	"               has the environment open (its lock in data_dir/__db.register).\n"
-	"  export       the whole graph on stdout as JSON lines: one per account\n"
-	"               {\"account\":ID,\"profile\":[{\"Tag\":..,\"Value\":..}]} (no profile when\n"
-	"               empty), then one per edge {\"from\":ID,\"to\":ID,\"time\":SECONDS}; sorted.\n"
-	"  import       read that format on stdin and add it: accounts (an account line must\n"
-	"               come before the edges that name it), profile tags (merged), edges with\n"
-	"               their times, index entries and counters; 250000 edges are read, then\n"
-	"               written in order of from, 10000 per transaction. An edge that exists\n"
-	"               keeps its time. Follow limits do not apply; no webhook events.\n"
+	"commands:\n";
+static const char help_tail[] =
 	"\n"
 	"exit status: 0 success, 1 failure or violations found, 2 usage error.\n";
 
@@ -141,14 +121,21 @@ static int print_edge(void *ctx, const char *from, const char *to, uint32_t time
 
 /* ---- commands ---- */
 
-static int cmd_verify(struct store *s, const struct conf *c)
+/* What a command's handler gets. */
+struct ctx {
+	const struct conf *c;
+	struct store *s; /* NULL for a command without CMD_STORE */
+	char **args;     /* as many as the command's table entry allows */
+};
+
+static int cmd_verify(const struct ctx *x)
 {
 	struct admin_verify v;
 	char err[512];
 	size_t total = 0, i;
 	int k;
 
-	if (store_admin_verify(s, &v, err, sizeof(err)) != 0) {
+	if (admin_verify(x->s, &v, err, sizeof(err)) != 0) {
 		fprintf(stderr, "followctl: %s\n", err);
 		admin_verify_free(&v);
 		return 1;
@@ -162,7 +149,7 @@ static int cmd_verify(struct store *s, const struct conf *c)
 			       v.found[k] - ADMIN_SHOWN);
 		total += v.found[k];
 	}
-	printf("data_dir: %s\n", c->data_dir);
+	printf("data_dir: %s\n", x->c->data_dir);
 	printf("read: %s\n", v.snapshot ? "one transaction, a consistent snapshot"
 				       : "read committed (too large to lock whole; concurrent "
 					 "writes may show as transient differences)");
@@ -177,11 +164,11 @@ static int cmd_verify(struct store *s, const struct conf *c)
 	return total ? 1 : 0;
 }
 
-static int cmd_stats(struct store *s)
+static int cmd_stats(const struct ctx *x)
 {
 	struct admin_stats st;
 	char err[512];
-	if (store_admin_stats(s, &st, err, sizeof(err)) != 0) {
+	if (admin_stats(x->s, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "followctl: %s\n", err);
 		return 1;
 	}
@@ -197,14 +184,14 @@ static int cmd_stats(struct store *s)
 	return 0;
 }
 
-static int cmd_export(struct store *s)
+static int cmd_export(const struct ctx *x)
 {
 	static char buf[1 << 20];
-	struct admin_export x = {print_account, print_edge, stdout, 0};
+	struct admin_export ex = {print_account, print_edge, stdout, 0};
 	char err[512];
 	int ret;
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
-	ret = store_admin_export(s, &x, err, sizeof(err));
+	ret = admin_export(x->s, &ex, err, sizeof(err));
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "followctl: export: cannot write: %s\n", strerror(errno));
 		return 1;
@@ -213,10 +200,10 @@ static int cmd_export(struct store *s)
 		fprintf(stderr, "followctl: %s\n", err);
 		return 1;
 	}
-	if (x.skipped) {
+	if (ex.skipped) {
 		fprintf(stderr, "followctl: export: %zu edges skipped: they touch an account missing "
 				"from the accounts table, or do not decode; run followctl verify\n",
-			x.skipped);
+			ex.skipped);
 		return 1;
 	}
 	return 0;
@@ -271,7 +258,7 @@ static int flush_edges(struct import *im)
 	char lost[128];
 	if (!im->n_edge)
 		return 0;
-	st = store_admin_add_edges(im->s, im->edge, im->n_edge, &added, &bad, &done);
+	st = admin_add_edges(im->s, im->edge, im->n_edge, &added, &bad, &done);
 	im->edges += done;
 	im->added += added;
 	if (done)
@@ -366,9 +353,8 @@ static int add_account(struct import *im, struct json_object *obj, size_t line)
 				free(tags);
 				return -1;
 			}
-			name = json_object_get_string(tag);
-			if (strlen(name) != (size_t)json_object_get_string_len(tag))
-				name = ""; /* a NUL inside: no tag is called that */
+			/* a NUL inside: no tag is called "" */
+			name = json_has_nul(tag) ? "" : json_object_get_string(tag);
 			if (tag_value(name, value, &tags[i], info, sizeof(info)) != 0) {
 				fprintf(stderr, "followctl: import: line %zu: profile[%zu]: %s\n", line,
 					i, info);
@@ -465,8 +451,9 @@ static int import_line(struct import *im, struct json_tokener *tok, char *text, 
 	return ret;
 }
 
-static int cmd_import(struct store *s)
+static int cmd_import(const struct ctx *x)
 {
+	struct store *s = x->s;
 	struct import *im = calloc(1, sizeof(*im));
 	struct json_tokener *tok = json_tokener_new();
 	struct timespec t0, t1;
@@ -490,7 +477,7 @@ static int cmd_import(struct store *s)
 		ret = -1;
 	}
 	if (ret == 0 && (ret = flush_accounts(im, line)) == 0 && (ret = flush_edges(im)) == 0 &&
-	    store_admin_flush(s) != STORE_OK) {
+	    admin_flush(s) != STORE_OK) {
 		fprintf(stderr, "followctl: import: cannot write the log to disk (see above)\n");
 		ret = -1;
 	}
@@ -514,8 +501,10 @@ out:
 
 /* -- backup, restore -- */
 
-static int cmd_backup(struct store *s, const struct conf *c, const char *dir)
+static int cmd_backup(const struct ctx *x)
 {
+	const struct conf *c = x->c;
+	const char *dir = x->args[0];
 	char err[512], real[PATH_MAX], path[PATH_MAX];
 	unsigned long long bytes = 0;
 	size_t files = 0;
@@ -527,7 +516,7 @@ static int cmd_backup(struct store *s, const struct conf *c, const char *dir)
 		fprintf(stderr, "followctl: backup: %s is data_dir itself\n", dir);
 		return 1;
 	}
-	if (store_admin_backup(s, dir, err, sizeof(err)) != 0) {
+	if (admin_backup(x->s, dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "followctl: %s\n", err);
 		return 1;
 	}
@@ -545,8 +534,10 @@ static int cmd_backup(struct store *s, const struct conf *c, const char *dir)
 	return 0;
 }
 
-static int cmd_restore(const struct conf *c, const char *dir)
+static int cmd_restore(const struct ctx *x)
 {
+	const struct conf *c = x->c;
+	const char *dir = x->args[0];
 	char err[512], real[PATH_MAX];
 	if (!realpath(dir, real)) {
 		fprintf(stderr, "followctl: restore: %s: %s\n", dir, strerror(errno));
@@ -556,7 +547,7 @@ static int cmd_restore(const struct conf *c, const char *dir)
 		fprintf(stderr, "followctl: restore: %s is data_dir itself\n", dir);
 		return 1;
 	}
-	if (store_admin_restore(real, c->data_dir, err, sizeof(err)) != 0) {
+	if (admin_restore(real, c->data_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "followctl: restore: %s\n", err);
 		return 1;
 	}
@@ -566,10 +557,11 @@ static int cmd_restore(const struct conf *c, const char *dir)
 
 /* -- deliberate damage, for tests (not in --help) -- */
 
-static int cmd_corrupt_counter(struct store *s, const char *id)
+static int cmd_corrupt_counter(const struct ctx *x)
 {
+	const char *id = x->args[0];
 	uint32_t was;
-	switch (store_admin_corrupt_counter(s, id, &was)) {
+	switch (admin_corrupt_counter(x->s, id, &was)) {
 	case STORE_OK:
 		printf("account %s: following counter changed from %u to %u\n", id, was, was + 1);
 		return 0;
@@ -582,9 +574,10 @@ static int cmd_corrupt_counter(struct store *s, const char *id)
 	}
 }
 
-static int cmd_drop_fan(struct store *s, const char *from, const char *to)
+static int cmd_drop_fan(const struct ctx *x)
 {
-	switch (store_admin_drop_fan(s, from, to)) {
+	const char *from = x->args[0], *to = x->args[1];
+	switch (admin_drop_fan(x->s, from, to)) {
 	case STORE_OK:
 		printf("fan index of %s: entry for %s removed\n", to, from);
 		return 0;
@@ -597,37 +590,112 @@ static int cmd_drop_fan(struct store *s, const char *from, const char *to)
 	}
 }
 
-/* ---- main ---- */
+/* ---- the commands: one table drives dispatch, argument checks and --help ---- */
 
-enum cmd { C_VERIFY, C_STATS, C_BACKUP, C_RESTORE, C_EXPORT, C_IMPORT, C_CORRUPT, C_DROP_FAN };
+enum {
+	CMD_STORE = 1, /* opens the store of data_dir, which must exist */
+	CMD_MKDIR = 2, /* with CMD_STORE: creates data_dir when missing */
+};
 
 static const struct command {
 	const char *name;
-	enum cmd cmd;
-	int nargs;
+	const char *args;     /* their names in --help ("DIR"); NULL for none */
+	int min_args, max_args;
+	unsigned flags;       /* CMD_* */
+	int (*fn)(const struct ctx *x);
+	const char *help;     /* its lines in --help; NULL: not listed (tests only) */
 } commands[] = {
-	{"verify", C_VERIFY, 0},
-	{"stats", C_STATS, 0},
-	{"backup", C_BACKUP, 1},
-	{"restore", C_RESTORE, 1},
-	{"export", C_EXPORT, 0},
-	{"import", C_IMPORT, 0},
+	{"verify", NULL, 0, 0, CMD_STORE, cmd_verify,
+	 "check every invariant of the store (edges, their following, fan and\n"
+	 "mutual index entries, counters, accounts, profiles, webhook outbox);\n"
+	 "prints what it walked and each violation (at most 20 per kind).\n"
+	 "It reads in one transaction holding read locks, so a live service's\n"
+	 "writes wait for it and it sees one consistent state (a store too large\n"
+	 "for the lock table is read at read committed instead, and then writes\n"
+	 "racing the walk can show as transient differences)."},
+	{"stats", NULL, 0, 0, CMD_STORE, cmd_stats,
+	 "accounts, edges, mutual pairs, the largest fan list, bytes on disk,\n"
+	 "webhook backlog."},
+	{"backup", "DIR", 1, 1, CMD_STORE, cmd_backup,
+	 "hot backup into DIR (new or empty) while the service serves writes:\n"
+	 "databases, then logs, then catastrophic recovery of the copy."},
+	{"restore", "DIR", 1, 1, 0, cmd_restore,
+	 "with the service stopped: replace the environment in data_dir with the\n"
+	 "backup in DIR and run catastrophic recovery. Refused while any process\n"
+	 "has the environment open (its lock in data_dir/__db.register)."},
+	{"export", NULL, 0, 0, CMD_STORE, cmd_export,
+	 "the whole graph on stdout as JSON lines: one per account\n"
+	 "{\"account\":ID,\"profile\":[{\"Tag\":..,\"Value\":..}]} (no profile when\n"
+	 "empty), then one per edge {\"from\":ID,\"to\":ID,\"time\":SECONDS}; sorted."},
+	{"import", NULL, 0, 0, CMD_STORE | CMD_MKDIR, cmd_import,
+	 "read that format on stdin and add it: accounts (an account line must\n"
+	 "come before the edges that name it), profile tags (merged), edges with\n"
+	 "their times, index entries and counters; 250000 edges are read, then\n"
+	 "written in order of from, 10000 per transaction. An edge that exists\n"
+	 "keeps its time. Follow limits do not apply; no webhook events."},
 	/* Tests only: damage the store so that verify has something to find. */
-	{"debug-corrupt-counter", C_CORRUPT, 1},
-	{"debug-drop-fan", C_DROP_FAN, 2},
+	{"debug-corrupt-counter", "ID", 1, 1, CMD_STORE, cmd_corrupt_counter, NULL},
+	{"debug-drop-fan", "FROM TO", 2, 2, CMD_STORE, cmd_drop_fan, NULL},
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define HELP_INDENT 15 /* where a command's help starts: "  NAME ARGS" in 13 columns, a space */
+
+static void print_help(FILE *f)
+{
+	size_t k;
+	fputs(help_head, f);
+	for (k = 0; k < N_COMMANDS; k++) {
+		const struct command *cmd = &commands[k];
+		const char *line, *nl;
+		char usage[64];
+		if (!cmd->help)
+			continue;
+		snprintf(usage, sizeof(usage), "%s%s%s", cmd->name, cmd->args ? " " : "",
+			 cmd->args ? cmd->args : "");
+		fprintf(f, "  %-*s", HELP_INDENT - 2, usage);
+		for (line = cmd->help; line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (line != cmd->help)
+				fprintf(f, "%*s", HELP_INDENT, "");
+			fprintf(f, "%.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+		}
+	}
+	fputs(help_tail, f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t k;
+	for (k = 0; k < N_COMMANDS; k++)
+		if (strcmp(commands[k].name, name) == 0)
+			return &commands[k];
+	return NULL;
+}
+
+/* The usage error for a wrong number of arguments (2). */
+static int args_error(const struct command *cmd)
+{
+	if (!cmd->max_args)
+		return usage_error("%s takes no arguments", cmd->name);
+	if (cmd->min_args == cmd->max_args)
+		return usage_error("%s takes %d argument%s", cmd->name, cmd->max_args,
+				   cmd->max_args > 1 ? "s" : "");
+	return usage_error("%s takes %d to %d arguments", cmd->name, cmd->min_args,
+			   cmd->max_args);
+}
 
 static int run(const struct command *cmd, char **args, const struct conf *c)
 {
+	struct ctx x = {c, NULL, args};
 	struct store_opts opts;
-	struct store *s;
 	struct stat sb;
 	char err[512];
 	int ret, abandoned;
 
-	if (cmd->cmd == C_RESTORE)
-		return cmd_restore(c, args[0]);
-	if (cmd->cmd == C_IMPORT) {
+	if (!(cmd->flags & CMD_STORE))
+		return cmd->fn(&x);
+	if (cmd->flags & CMD_MKDIR) {
 		if (conf_make_data_dir(c) != 0) {
 			fprintf(stderr, "followctl: cannot create data_dir %s: %s\n", c->data_dir,
 				strerror(errno));
@@ -637,39 +705,13 @@ static int run(const struct command *cmd, char **args, const struct conf *c)
 		fprintf(stderr, "followctl: data_dir %s does not exist\n", c->data_dir);
 		return 1;
 	}
-	opts.dir = c->data_dir;
-	opts.durability = c->durability;
-	opts.max_following = c->max_following;
-	opts.max_followers = c->max_followers;
-	opts.max_mutual = c->max_mutual;
-	if (!(s = store_open(&opts, err, sizeof(err)))) {
+	conf_store_opts(c, &opts);
+	if (!(x.s = store_open(&opts, err, sizeof(err)))) {
 		fprintf(stderr, "followctl: %s\n", err);
 		return 1;
 	}
-	switch (cmd->cmd) {
-	case C_VERIFY:
-		ret = cmd_verify(s, c);
-		break;
-	case C_STATS:
-		ret = cmd_stats(s);
-		break;
-	case C_BACKUP:
-		ret = cmd_backup(s, c, args[0]);
-		break;
-	case C_EXPORT:
-		ret = cmd_export(s);
-		break;
-	case C_IMPORT:
-		ret = cmd_import(s);
-		break;
-	case C_CORRUPT:
-		ret = cmd_corrupt_counter(s, args[0]);
-		break;
-	default:
-		ret = cmd_drop_fan(s, args[0], args[1]);
-		break;
-	}
-	abandoned = store_close(s);
+	ret = cmd->fn(&x);
+	abandoned = store_close(x.s);
 	if (abandoned) {
 		/* Another process recovered the environment meanwhile; what Berkeley DB kept of the
 		 * old one is not ours to free. */
@@ -681,16 +723,15 @@ static int run(const struct command *cmd, char **args, const struct conf *c)
 
 int main(int argc, char **argv)
 {
-	char path[PATH_MAX], self[PATH_MAX], err[512];
-	const char *conf_path = getenv("FOLLOW_CONF");
-	const struct command *cmd = NULL;
+	char path[PATH_MAX], err[512];
+	const char *conf_path = NULL;
+	const struct command *cmd;
 	struct conf c;
-	size_t k;
-	int i = 1, j, ret;
+	int i = 1, j, nargs, ret;
 
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(help_text, stdout);
+			print_help(stdout);
 			return 0;
 		}
 		if (strcmp(argv[i], "-c") != 0 && strcmp(argv[i], "--config") != 0)
@@ -704,25 +745,18 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no command given");
 	for (j = i + 1; j < argc; j++)
 		if (strcmp(argv[j], "--help") == 0) {
-			fputs(help_text, stdout);
+			print_help(stdout);
 			return 0;
 		}
-	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-		if (strcmp(commands[k].name, argv[i]) == 0)
-			cmd = &commands[k];
-	if (!cmd)
+	if (!(cmd = find_command(argv[i])))
 		return usage_error("unknown command '%s'", argv[i]);
-	if (argc - i - 1 != cmd->nargs)
-		return cmd->nargs ? usage_error("%s takes %d argument%s", cmd->name, cmd->nargs,
-						cmd->nargs > 1 ? "s" : "")
-				  : usage_error("%s takes no arguments", cmd->name);
-	if (!conf_path || !*conf_path) {
-		if (!realpath("/proc/self/exe", self) && !realpath(argv[0], self)) {
-			fprintf(stderr, "followctl: cannot find myself; use -c CONF\n");
-			return 2;
-		}
-		snprintf(path, sizeof(path), "%s/../conf/follow.conf", dirname(self));
-		conf_path = path;
+	nargs = argc - i - 1;
+	if (nargs < cmd->min_args || nargs > cmd->max_args)
+		return args_error(cmd);
+	if ((!conf_path || !*conf_path) &&
+	    !(conf_path = conf_default_path(argv[0], path, sizeof(path)))) {
+		fprintf(stderr, "followctl: cannot find myself; use -c CONF\n");
+		return 2;
 	}
 	if (conf_load(conf_path, &c, err, sizeof(err)) != 0) {
 		fprintf(stderr, "followctl: %s\n", err);

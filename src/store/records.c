@@ -86,6 +86,27 @@ size_t edge_key(char *buf, const char *from, const char *to)
 	return a + 1 + b;
 }
 
+int edge_key_split(const void *key, size_t size, size_t *flen, size_t *tlen)
+{
+	const char *nul = memchr(key, '\0', size);
+	if (!nul)
+		return EINVAL;
+	*flen = (size_t)(nul - (const char *)key);
+	*tlen = size - *flen - 1;
+	return 0;
+}
+
+int account_decode(const void *rec, size_t size, struct account *a)
+{
+	const unsigned char *p = rec;
+	if (size != 12)
+		return EINVAL;
+	a->following = get_le32(p);
+	a->followers = get_le32(p + 4);
+	a->mutual = get_le32(p + 8);
+	return 0;
+}
+
 /* ---- record helpers (inside a transaction) ---- */
 
 /* Reads an account; *found says whether it exists. RMW locks it for update when writing. */
@@ -104,12 +125,7 @@ int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 		return 0;
 	if (ret != 0)
 		return ret;
-	if (val.size != sizeof(buf))
-		return EINVAL;
-	a->following = get_le32(buf);
-	a->followers = get_le32(buf + 4);
-	a->mutual = get_le32(buf + 8);
-	return 0;
+	return account_decode(buf, val.size, a);
 }
 
 int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a)

@@ -75,6 +75,11 @@ int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 size_t idx_encode(unsigned char *buf, uint32_t time, const char *id);
 int idx_decode(const DBT *d, struct store_item *it); /* EINVAL when malformed */
 size_t edge_key(char *buf, const char *from, const char *to);
+/* Splits an edge key: from is its first *flen bytes, then a NUL, then the *tlen bytes of to;
+ * EINVAL without a NUL. (The ids are not checked.) */
+int edge_key_split(const void *key, size_t size, size_t *flen, size_t *tlen);
+/* Decodes an accounts record (12 bytes: following, followers, mutual); EINVAL otherwise. */
+int account_decode(const void *rec, size_t size, struct account *a);
 int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a);
 /* Reads the edge from->to; *time is 0 when there is none. rmw locks it for update. */
 int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t *time,

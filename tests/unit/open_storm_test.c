@@ -124,7 +124,7 @@ static int make_backup(void)
 		return -1;
 	}
 	ret = store_account_import(s, ids, 2) == STORE_OK &&
-			      store_admin_backup(s, g_backup, err, sizeof(err)) == 0
+			      admin_backup(s, g_backup, err, sizeof(err)) == 0
 		      ? 0
 		      : -1;
 	if (ret)
@@ -152,7 +152,7 @@ int main(void)
 			mkdir(g_dir, 0700);
 			break;
 		case 1:
-			if (store_admin_restore(g_backup, g_dir, err, sizeof(err)) != 0) {
+			if (admin_restore(g_backup, g_dir, err, sizeof(err)) != 0) {
 				fprintf(stderr, "round %d: restore: %s\n", round, err);
 				failed_rounds++;
 				continue;

@@ -1,0 +1,88 @@
+/* admin_int.h - what followctl's admin files share (shared.c): the whole-store walk, the
+ * in-memory account and edge tables it fills, and the admin transactions' conventions. Only
+ * src/admin/ includes it. */
+#ifndef ADMIN_INT_H
+#define ADMIN_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store_int.h"
+
+#define TXN_NOMEM (-50)      /* a body's verdict: this process ran out of memory */
+#define ADMIN_PRIORITY 1000u /* above the service's default 100: a deadlock aborts the other */
+
+/* v, an array of *cap elements of size bytes, with room for need of them: v itself when it has
+ * (and is not NULL), else reallocated to the first of first, 2 * first, ... (or 2 * *cap, ...)
+ * elements that holds need, with *cap updated; NULL (v untouched) when out of memory. */
+void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
+
+/* ---- accounts in memory: an id table for a whole-store walk ---- */
+
+struct acct {
+	char id[STORE_ID_MAX + 1];
+	unsigned char len;
+	unsigned char present; /* in the accounts table (else only named by an edge or entry) */
+	unsigned char dirty;   /* import: counters to write back */
+	struct account stored; /* the counters in the accounts record (import: as they will be) */
+	struct account counted; /* verify: entries found under it in following, fans, mutual */
+};
+
+struct accts {
+	struct acct *v;
+	size_t n, cap;
+	uint32_t *slot; /* index + 1; 0 = free */
+	size_t nslot;   /* a power of two */
+};
+
+void accts_free(struct accts *a);
+/* The index of id (len bytes, a valid id), or -1 when it is not in the table. */
+long accts_find(const struct accts *a, const void *id, size_t len);
+/* Adds id, which is not in the table yet (present = 0); its index or -1 when out of memory. */
+long accts_add(struct accts *a, const void *id, size_t len);
+/* The index of id, added when missing; -1 when out of memory. */
+long accts_intern(struct accts *a, const void *id, size_t len);
+
+/* ---- edges in memory ---- */
+
+struct vedge {
+	uint32_t from, to, time; /* account indexes */
+	uint32_t seen;           /* verify: which of its entries were found */
+};
+
+struct vedges {
+	struct vedge *v;
+	size_t n, cap;
+};
+
+int vedges_push(struct vedges *e, uint32_t from, uint32_t to, uint32_t time); /* -1: no memory */
+void vedges_free(struct vedges *e);
+/* By (from, to): the order vedges_find needs. */
+int vedge_cmp(const void *a, const void *b);
+/* The edge from -> to of a sorted list, or NULL. */
+struct vedge *vedges_find(const struct vedges *e, uint32_t from, uint32_t to);
+
+/* ---- walking the store ---- */
+
+typedef int (*visit_fn)(void *arg, const DBT *key, const DBT *val);
+
+/* Calls fn on every record (every duplicate) of table, in the table's order; stops at the first
+ * non-zero return of fn and returns it. */
+int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg);
+
+/* Runs a whole-store read in one transaction at degree 3: its read locks make it a consistent
+ * snapshot (writers wait for it). A store too large for that is read at read committed;
+ * *degree3 says which it was. */
+int run_read(struct store *s, txn_body body, void *arg, int *degree3);
+
+/* Puts "what: reason" for a transaction's result in err; returns -1. */
+int err_of(int ret, const char *what, char *err, size_t errlen);
+
+/* ---- the files of data_dir ---- */
+
+/* 1 for a database file (*.db, not a region file __db*). */
+int is_db_file(const char *name);
+/* The number of a log file's name ("log.0000000012" -> 12), 0 when it is not one. */
+unsigned long log_number(const char *name);
+
+#endif

@@ -1,0 +1,226 @@
+/* shared.c - what the admin files share: an id table and an edge list for whole-store walks,
+ * the walk itself, the read transaction it runs in, and the names of data_dir's files. */
+#include <db.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "admin/admin_int.h"
+#include "common/log.h"
+
+void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap : first;
+	if (v && need <= *cap)
+		return v;
+	while (c < need)
+		c *= 2;
+	if (!(v = realloc(v, c * size)))
+		return NULL;
+	*cap = c;
+	return v;
+}
+
+/* ---- accounts in memory ---- */
+
+static size_t hash_id(const char *id, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)id[i]) * 16777619u;
+	return h;
+}
+
+void accts_free(struct accts *a)
+{
+	free(a->v);
+	free(a->slot);
+	memset(a, 0, sizeof(*a));
+}
+
+static int accts_rehash(struct accts *a, size_t nslot)
+{
+	uint32_t *slot = calloc(nslot, sizeof(*slot));
+	size_t i, h;
+	if (!slot)
+		return -1;
+	for (i = 0; i < a->n; i++) {
+		for (h = hash_id(a->v[i].id, a->v[i].len) & (nslot - 1); slot[h];
+		     h = (h + 1) & (nslot - 1))
+			;
+		slot[h] = (uint32_t)i + 1;
+	}
+	free(a->slot);
+	a->slot = slot;
+	a->nslot = nslot;
+	return 0;
+}
+
+long accts_find(const struct accts *a, const void *id, size_t len)
+{
+	size_t h;
+	if (!a->nslot)
+		return -1;
+	for (h = hash_id(id, len) & (a->nslot - 1); a->slot[h]; h = (h + 1) & (a->nslot - 1)) {
+		const struct acct *x = &a->v[a->slot[h] - 1];
+		if (x->len == len && memcmp(x->id, id, len) == 0)
+			return (long)a->slot[h] - 1;
+	}
+	return -1;
+}
+
+long accts_add(struct accts *a, const void *id, size_t len)
+{
+	struct acct *x;
+	size_t h;
+	if ((a->n + 1) * 2 > a->nslot && accts_rehash(a, a->nslot ? a->nslot * 2 : 1024) != 0)
+		return -1;
+	if (!(x = grow(a->v, &a->cap, a->n + 1, sizeof(*x), 512)))
+		return -1;
+	a->v = x;
+	x = &a->v[a->n];
+	memset(x, 0, sizeof(*x));
+	memcpy(x->id, id, len);
+	x->len = (unsigned char)len;
+	for (h = hash_id(id, len) & (a->nslot - 1); a->slot[h]; h = (h + 1) & (a->nslot - 1))
+		;
+	a->slot[h] = (uint32_t)a->n + 1;
+	return (long)a->n++;
+}
+
+long accts_intern(struct accts *a, const void *id, size_t len)
+{
+	long i = accts_find(a, id, len);
+	return i >= 0 ? i : accts_add(a, id, len);
+}
+
+/* ---- edges in memory ---- */
+
+int vedges_push(struct vedges *e, uint32_t from, uint32_t to, uint32_t time)
+{
+	struct vedge *v = grow(e->v, &e->cap, e->n + 1, sizeof(*v), 4096);
+	if (!v)
+		return -1;
+	e->v = v;
+	e->v[e->n].from = from;
+	e->v[e->n].to = to;
+	e->v[e->n].time = time;
+	e->v[e->n].seen = 0;
+	e->n++;
+	return 0;
+}
+
+void vedges_free(struct vedges *e)
+{
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+int vedge_cmp(const void *a, const void *b)
+{
+	const struct vedge *x = a, *y = b;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+struct vedge *vedges_find(const struct vedges *e, uint32_t from, uint32_t to)
+{
+	struct vedge k = {from, to, 0, 0};
+	return e->n ? bsearch(&k, e->v, e->n, sizeof(k), vedge_cmp) : NULL;
+}
+
+/* ---- walking the store ---- */
+
+int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg)
+{
+	DBT key, val;
+	DBC *c;
+	int ret, t_ret;
+	if ((ret = s->db[table]->cursor(s->db[table], txn, &c, 0)) != 0)
+		return ret;
+	memset(&key, 0, sizeof(key));
+	memset(&val, 0, sizeof(val));
+	key.flags = val.flags = DB_DBT_REALLOC;
+	while ((ret = c->get(c, &key, &val, DB_NEXT)) == 0)
+		if ((ret = fn(arg, &key, &val)) != 0)
+			break;
+	if (ret == DB_NOTFOUND)
+		ret = 0;
+	if ((t_ret = c->close(c)) != 0 && ret == 0)
+		ret = t_ret;
+	free(key.data);
+	free(val.data);
+	return ret;
+}
+
+/* 1 when a read lock on every page of the store would take at most half of the environment's
+ * lock table (shared with the service, whose transactions need locks meanwhile). */
+static int lockable(struct store *s)
+{
+	u_int32_t max_locks = 0, max_objects = 0, pagesize;
+	uint64_t pages = 0;
+	const char *file, *name;
+	char path[PATH_MAX];
+	struct stat sb;
+	int i;
+	if (s->env->get_lk_max_locks(s->env, &max_locks) != 0 ||
+	    s->env->get_lk_max_objects(s->env, &max_objects) != 0)
+		return 0;
+	for (i = 0; i < T_COUNT; i++) {
+		if (s->db[i]->get_dbname(s->db[i], &file, &name) != 0 ||
+		    s->db[i]->get_pagesize(s->db[i], &pagesize) != 0 || !pagesize ||
+		    snprintf(path, sizeof(path), "%s/%s", s->dir, file) >= (int)sizeof(path) ||
+		    stat(path, &sb) != 0)
+			return 0;
+		pages += (uint64_t)sb.st_size / pagesize + 1;
+	}
+	return pages <= (max_locks < max_objects ? max_locks : max_objects) / 2;
+}
+
+int run_read(struct store *s, txn_body body, void *arg, int *degree3)
+{
+	int ret = ENOMEM;
+	/* (No environment: a recovery elsewhere closed it; run_txn reopens it.) */
+	if ((*degree3 = !s->env || lockable(s)))
+		ret = run_txn(s, body, arg, 0);
+	if (ret == ENOMEM) { /* too large, or the lock table ran out after all */
+		LOG("the store is too large to read under read locks: reading it at read committed, "
+		    "so writes racing the walk may show as transient differences");
+		*degree3 = 0;
+		ret = run_txn(s, body, arg, 1);
+	}
+	return ret;
+}
+
+int err_of(int ret, const char *what, char *err, size_t errlen)
+{
+	if (ret == TXN_NOMEM)
+		snprintf(err, errlen, "%s: out of memory", what);
+	else
+		snprintf(err, errlen, "%s: %s", what, db_strerror(ret));
+	return -1;
+}
+
+/* ---- the files of data_dir ---- */
+
+unsigned long log_number(const char *name)
+{
+	char *end;
+	unsigned long n;
+	if (strncmp(name, "log.", 4) != 0 || strlen(name) != 14)
+		return 0;
+	n = strtoul(name + 4, &end, 10);
+	return *end ? 0 : n;
+}
+
+int is_db_file(const char *name)
+{
+	size_t len = strlen(name);
+	return len > 3 && strcmp(name + len - 3, ".db") == 0 && strncmp(name, "__db", 4) != 0;
+}
+
