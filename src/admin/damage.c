@@ -15,11 +15,9 @@ static int corrupt_counter_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct corrupt_arg *arg = argp;
 	struct account a;
-	int ret, found;
-	if ((ret = account_get(s, txn, arg->id, &a, &found, 1)) != 0)
+	int ret;
+	if ((ret = account_acting(s, txn, arg->id, &a, 1)) != 0)
 		return ret;
-	if (!found)
-		return TXN_ROLLBACK;
 	arg->was = a.following;
 	a.following++;
 	return account_put(s, txn, arg->id, &a);

@@ -58,10 +58,8 @@ static int follow_change_body(struct store *s, DB_TXN *txn, void *argp)
 	size_t i;
 
 	batch_reset(arg);
-	if ((ret = account_get(s, txn, arg->from, &fa, &found, 1)) != 0)
+	if ((ret = account_acting(s, txn, arg->from, &fa, 1)) != 0)
 		return ret;
-	if (!found)
-		return TXN_ROLLBACK;
 	for (i = 0; i < arg->n; i++) {
 		struct store_target *t = &arg->t[i];
 		uint32_t cur, back;
@@ -112,14 +110,12 @@ static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct batch_arg *arg = argp;
 	struct account a;
-	int ret, found;
+	int ret;
 	size_t i;
 
 	batch_reset(arg);
-	if ((ret = account_get(s, txn, arg->from, &a, &found, 0)) != 0)
+	if ((ret = account_acting(s, txn, arg->from, &a, 0)) != 0)
 		return ret;
-	if (!found)
-		return TXN_ROLLBACK;
 	for (i = 0; i < arg->n; i++) {
 		struct store_target *t = &arg->t[i];
 		uint32_t out, in;
@@ -178,15 +174,13 @@ static int page_body(struct store *s, DB_TXN *txn, void *argp)
 	struct account a;
 	DBT key, val;
 	DBC *c;
-	int ret, t_ret, found;
+	int ret, t_ret;
 	u_int32_t op;
 
 	page->n = 0;
 	page->more = 0;
-	if ((ret = account_get(s, txn, arg->who, &a, &found, 0)) != 0)
+	if ((ret = account_acting(s, txn, arg->who, &a, 0)) != 0)
 		return ret;
-	if (!found)
-		return TXN_ROLLBACK;
 	if ((ret = s->db[arg->table]->cursor(s->db[arg->table], txn, &c, 0)) != 0)
 		return ret;
 	memcpy(kbuf, arg->who, strlen(arg->who));

@@ -184,11 +184,9 @@ static int set_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct set_arg *arg = argp;
 	struct account a;
-	int ret, found;
-	if ((ret = account_get(s, txn, arg->id, &a, &found, 1)) != 0)
+	int ret;
+	if ((ret = account_acting(s, txn, arg->id, &a, 1)) != 0)
 		return ret;
-	if (!found)
-		return TXN_ROLLBACK;
 	return profile_merge(s, txn, arg->id, arg->tags, arg->n);
 }
 

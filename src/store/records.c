@@ -128,6 +128,16 @@ int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 	return account_decode(buf, val.size, a);
 }
 
+/* The acting account of a transaction: its counters (locked for update when rmw), or
+ * TXN_ROLLBACK when it is not imported. */
+int account_acting(struct store *s, DB_TXN *txn, const char *id, struct account *a, int rmw)
+{
+	int ret, found;
+	if ((ret = account_get(s, txn, id, a, &found, rmw)) != 0)
+		return ret;
+	return found ? 0 : TXN_ROLLBACK;
+}
+
 int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a)
 {
 	unsigned char buf[12];

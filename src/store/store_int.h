@@ -80,6 +80,9 @@ size_t edge_key(char *buf, const char *from, const char *to);
 int edge_key_split(const void *key, size_t size, size_t *flen, size_t *tlen);
 /* Decodes an accounts record (12 bytes: following, followers, mutual); EINVAL otherwise. */
 int account_decode(const void *rec, size_t size, struct account *a);
+/* The acting account of a transaction: its counters (locked for update when rmw), or
+ * TXN_ROLLBACK when it is not imported. */
+int account_acting(struct store *s, DB_TXN *txn, const char *id, struct account *a, int rmw);
 int account_put(struct store *s, DB_TXN *txn, const char *id, const struct account *a);
 /* Reads the edge from->to; *time is 0 when there is none. rmw locks it for update. */
 int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t *time,
