@@ -67,6 +67,7 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 {
 	struct store *s = c->app->store;
 	struct store_origin origin;
+	const struct store_origin *event;
 	struct batch b;
 	struct json_object *arr;
 	const char *from;
@@ -78,12 +79,13 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 	/* With a callback configured, the change and its webhook event commit together. */
 	origin.client_ip = c->req->client_ip;
 	origin.time_ms = clock_now_ms();
+	event = has_callback(c) ? &origin : NULL;
 	if (!b.nst) /* nothing to change, but From_Account must still exist */
 		st = store_follow_check(s, from, NULL, 0);
 	else if (adding)
-		st = store_follow_add(s, from, b.st, b.nst, c->now, has_callback(c) ? &origin : NULL);
+		st = store_follow_add(s, from, b.st, b.nst, c->now, event);
 	else
-		st = store_follow_delete(s, from, b.st, b.nst, has_callback(c) ? &origin : NULL);
+		st = store_follow_delete(s, from, b.st, b.nst, event);
 	if (store_failed(r, st, from))
 		return;
 	arr = reply_array(r, NULL, "ResultItem");

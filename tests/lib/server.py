@@ -196,8 +196,12 @@ class Server(Client):
             # lighttpd is gone; its FastCGI children may not be.
             _killpg(self.proc.pid, signal.SIGKILL)
         # FastCGI children are in lighttpd's process group: make sure none lingers (a zombie
-        # waiting for init to reap it holds nothing, so it does not count).
-        if not _wait_group_gone(self.proc.pid, 10):
+        # waiting for init to reap it holds nothing, so it does not count). A process that was
+        # between fork and exec when the SIGTERM came ran lighttpd's handler instead of dying,
+        # and multiwatch then started its workers unaware: a second SIGTERM ends those.
+        if not _wait_group_gone(self.proc.pid, 2):
+            _killpg(self.proc.pid, signal.SIGTERM)
+        if not _wait_group_gone(self.proc.pid, 8):
             _killpg(self.proc.pid, signal.SIGKILL)
             if not _wait_group_gone(self.proc.pid, 10):
                 raise RuntimeError("processes of group %d survive SIGKILL" % self.proc.pid)
