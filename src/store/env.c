@@ -34,10 +34,24 @@ static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
 }
 
+static void db_msgcall(const DB_ENV *env, const char *msg)
+{
+	(void)env;
+	log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
+}
+
 int env_configure(DB_ENV *env)
 {
 	int ret;
 	env->set_errcall(env, db_errcall);
+	/* FOLLOW_DB_VERBOSE=1 logs each open's registry decisions and recoveries: who recovered
+	 * the environment, and why, is otherwise invisible. */
+	if (getenv("FOLLOW_DB_VERBOSE")) {
+		env->set_msgcall(env, db_msgcall);
+		if ((ret = env->set_verbose(env, DB_VERB_REGISTER, 1)) != 0 ||
+		    (ret = env->set_verbose(env, DB_VERB_RECOVERY, 1)) != 0)
+			return ret;
+	}
 	/* Sizes apply when the environment is created; every process asks for the same. */
 	if ((ret = env->set_cachesize(env, 0, ENV_CACHE_BYTES, 1)) != 0 ||
 	    (ret = env->set_lk_max_locks(env, ENV_MAX_LOCKS)) != 0 ||
@@ -72,6 +86,10 @@ static void close_handles(struct store *s)
  * not yet written and fails with "mmap: Invalid argument", or joins an environment that a
  * concurrent recovery is removing and blocks forever on one of its mutexes. The reference
  * guide puts creating and recovering an environment on the application: one opener at a time.
+ * Closes take the same lock: an opener scans the registry reading each slot's pid and then
+ * trying its lock, and a process that closes meanwhile empties its slot and drops the lock
+ * between the two, so the opener takes it for a dead process, recovers, and panics the
+ * environment under every process still using it ("fatal region error detected").
  * The kernel drops the lock when its holder dies, so a killed opener never blocks the others.
  * Not a __db.* name: recovery removes those.
  */
@@ -115,6 +133,20 @@ static int open_lock(const struct store *s, char *err, size_t errlen)
 static void open_unlock(int fd)
 {
 	close(fd); /* drops the lock */
+}
+
+/* Closes the environment (unregistering this process) under the open lock. */
+static void close_env(struct store *s)
+{
+	char err[256];
+	int fd;
+	if (!s->env)
+		return;
+	if ((fd = open_lock(s, err, sizeof(err))) < 0)
+		LOG("%s; closing without it", err);
+	close_handles(s);
+	if (fd >= 0)
+		open_unlock(fd);
 }
 
 static int open_env_locked(struct store *s, char *err, size_t errlen);
@@ -235,7 +267,7 @@ int store_close(struct store *s)
 	int abandoned;
 	if (!s)
 		return 0;
-	close_handles(s);
+	close_env(s);
 	abandoned = s->abandoned;
 	free(s->dir);
 	free(s);
@@ -293,7 +325,7 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 		}
 		if (ret == DB_RUNRECOVERY) {
 			LOG("environment needs recovery; reopening");
-			close_handles(s);
+			close_env(s);
 		} else if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED) {
 			LOG("transaction failed: %s", db_strerror(ret));
 			return ret;
