@@ -1,6 +1,7 @@
 /* http.c - libfcgi's responder loop: reads each request once, writes each answer once. */
 #include "http/http.h"
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,8 +14,64 @@
 #define TICK_MS 1000
 
 static volatile sig_atomic_t stopping, in_request;
+static volatile sig_atomic_t in_handler; /* nothing of the answer is written yet */
 static http_stuck_check stuck_check;
 static void *stuck_ctx;
+static FCGX_Request *current; /* the request being served, for the stuck answer */
+
+/* What a worker stuck on a recovered database answers before it exits: the whole FastCGI
+ * response as raw records (two STDOUT records and END_REQUEST), prepared outside the signal
+ * handler, which only patches in the request id and calls write(). Without it the web server
+ * answered HTTP 500 for every request a recovery left stuck, not only the killed worker's. */
+static const char stuck_body[] = "Status: 200 OK\r\n"
+				 "Content-Type: application/json; charset=utf-8\r\n\r\n"
+				 "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,"
+				 "\"ErrorInfo\":\"the database was recovered while this call waited; "
+				 "please retry\",\"ErrorDisplay\":\"\"}";
+#define FCGI_HEADER 8
+static unsigned char stuck_answer[3 * FCGI_HEADER + sizeof(stuck_body) - 1 + 8];
+
+static unsigned char *fcgi_header(unsigned char *p, int type, size_t len)
+{
+	p[0] = FCGI_VERSION_1;
+	p[1] = (unsigned char)type;
+	p[2] = p[3] = 0; /* the request id, set when used */
+	p[4] = (unsigned char)(len >> 8);
+	p[5] = (unsigned char)len;
+	p[6] = p[7] = 0;
+	return p + FCGI_HEADER;
+}
+
+static void prepare_stuck_answer(void)
+{
+	unsigned char *p = stuck_answer;
+	p = fcgi_header(p, FCGI_STDOUT, sizeof(stuck_body) - 1);
+	memcpy(p, stuck_body, sizeof(stuck_body) - 1);
+	p += sizeof(stuck_body) - 1;
+	p = fcgi_header(p, FCGI_STDOUT, 0); /* end of the stream */
+	p = fcgi_header(p, FCGI_END_REQUEST, 8);
+	memset(p, 0, 8); /* appStatus 0, FCGI_REQUEST_COMPLETE */
+}
+
+/* Async-signal-safe: the handler has written nothing yet while the store is stuck. */
+static void send_stuck_answer(void)
+{
+	size_t off = 0, body = FCGI_HEADER + sizeof(stuck_body) - 1;
+	size_t at[3] = {0, body, body + FCGI_HEADER};
+	int i;
+	if (!in_handler || !current || current->ipcFd < 0)
+		return;
+	for (i = 0; i < 3; i++) {
+		stuck_answer[at[i] + 2] = (unsigned char)(current->requestId >> 8);
+		stuck_answer[at[i] + 3] = (unsigned char)current->requestId;
+	}
+	while (off < sizeof(stuck_answer)) {
+		ssize_t n = write(current->ipcFd, stuck_answer + off, sizeof(stuck_answer) - off);
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+}
 
 /* A one-shot timer; 0 disarms it. */
 static void arm_timer(long ms)
@@ -53,6 +110,7 @@ static void on_tick(int sig)
 		if (write(2, msg, sizeof(msg) - 1) < 0) {
 			/* nothing more to do */
 		}
+		send_stuck_answer();
 		_exit(75);
 	}
 }
@@ -161,6 +219,8 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		LOG("cannot set up the FastCGI responder");
 		return -1;
 	}
+	prepare_stuck_answer();
+	current = &r;
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
 		struct http_req req;
 		const char *ip;
@@ -176,8 +236,11 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		out = NULL;
 		if (!req.path || !req.method || !req.query || read_body(&r, max_body, &req) != 0)
 			LOG("out of memory reading a request");
-		else
+		else {
+			in_handler = 1;
 			out = handle(&req, ctx);
+			in_handler = 0;
+		}
 		answer(&r, out ? out : out_of_memory);
 		free(out);
 		req_free(&req);
