@@ -20,7 +20,8 @@ SIG_SRCS     = src/bin/follow_usersig.c $(USERSIG) $(COMMON)
 # Unit tests may reach into any layer but the FastCGI loop.
 TEST_SRCS    = $(filter-out src/http/%,$(SERVICE)) $(ADMIN) $(STORE) $(COMMON)
 
-FCGI_LIBS = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz -lcurl
+# libcurl is loaded by the dispatcher when needed (src/webhook/libcurl.h), not linked.
+FCGI_LIBS = -lfcgi -ljson-c -ldb-5.3 -lcrypto -lz
 CTL_LIBS  = -ljson-c -ldb-5.3
 SIG_LIBS  = -ljson-c -lcrypto -lz
 TEST_LIBS = $(FCGI_LIBS)
@@ -39,7 +40,7 @@ SAN_LOG = $(CURDIR)/build/sanitizer-reports
 all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl
 
 deps:
-	@./scripts/deps.sh
+	@./scripts/deps.sh test
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -81,7 +82,7 @@ build/tests/%: tests/unit/%.c $(call obj,build/obj,$(TEST_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(TEST_LIBS)
 
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory all
 	@./scripts/run.sh "$(PORT)" "$(CONF)" "$(PROCS)"
 
@@ -106,7 +107,7 @@ test-sanitizers: build/san/follow.fcgi build/san/followctl $(SAN_UNIT_TESTS)
 	@if [ -n "$$(ls -A $(SAN_LOG))" ]; then echo "sanitizer reports:"; cat $(SAN_LOG)/*; exit 1; fi
 	@echo "sanitizers: no reports"
 
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@./scripts/bench.sh
 
@@ -123,3 +124,21 @@ FUZZ_SECONDS ?= 60
 .PHONY: fuzz
 fuzz: deps
 	@./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# What `make run` needs (and `make bench`'s extras); `make deps` is the test set, a developer's.
+.PHONY: deps-run deps-bench
+deps-run:
+	@TLS_CERT="$(TLS_CERT)" ./scripts/deps.sh run
+
+deps-bench:
+	@./scripts/deps.sh bench
+
+# `make install PREFIX=/usr/local DESTDIR=`: see scripts/install.sh and README, "make install".
+PREFIX  ?= /usr/local
+DESTDIR ?=
+.PHONY: install uninstall
+install: all
+	@./scripts/install.sh install "$(PREFIX)" "$(DESTDIR)"
+
+uninstall:
+	@./scripts/install.sh uninstall "$(PREFIX)" "$(DESTDIR)"

@@ -4,8 +4,16 @@
 # usage: lighttpd-conf.sh ROOT RUNDIR PORT CONF PROCS
 # Environment: FOLLOW_FCGI overrides the responder binary (the sanitizer build); SANITIZER_LOG
 # names a folder where its AddressSanitizer/UBSan reports are written; ASAN_EXTRA adds options.
+# TLS_CERT, TLS_KEY and TLS_PORT (all three) add HTTPS on TLS_PORT: conf/hosting/lighttpd-tls.conf,
+# the recipe shipped to operators, rendered as is so the two cannot drift.
 set -e
 root=$1 rundir=$2 port=$3 conf=$4 procs=${5:-2}
+bind=127.0.0.1
+if [ -n "${TLS_CERT:-}${TLS_KEY:-}${TLS_PORT:-}" ] &&
+	{ [ -z "${TLS_CERT:-}" ] || [ -z "${TLS_KEY:-}" ] || [ -z "${TLS_PORT:-}" ]; }; then
+	echo "lighttpd-conf.sh: HTTPS needs all of TLS_CERT, TLS_KEY and TLS_PORT" >&2
+	exit 2
+fi
 fcgi=${FOLLOW_FCGI:-$root/cgi-bin/follow.fcgi}
 multiwatch=$(command -v multiwatch)
 env="\"FOLLOW_CONF\" => \"$conf\""
@@ -17,7 +25,7 @@ mkdir -p "$rundir/www"
 cat <<CONF
 server.modules = ( "mod_fastcgi" )
 server.document-root = "$rundir/www"
-server.bind = "127.0.0.1"
+server.bind = "$bind"
 server.port = $port
 server.errorlog = "$rundir/error.log"
 server.pid-file = "$rundir/lighttpd.pid"
@@ -56,3 +64,10 @@ fastcgi.server = (
   ))
 )
 CONF
+if [ -n "${TLS_CERT:-}" ]; then
+	# sed replacement text: \ & and the | delimiter are special.
+	sedarg() { printf '%s\n' "$1" | sed 's/[\\|&]/\\&/g'; }
+	sed -e "s|@TLS_ADDR@|$bind|g" -e "s|@TLS_PORT@|$(sedarg "$TLS_PORT")|g" \
+		-e "s|@TLS_CERT@|$(sedarg "$TLS_CERT")|g" -e "s|@TLS_KEY@|$(sedarg "$TLS_KEY")|g" \
+		"$root/conf/hosting/lighttpd-tls.conf"
+fi

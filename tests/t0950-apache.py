@@ -1,24 +1,12 @@
 #!/usr/bin/env python3
-"""The same responder hosted by Apache 2.4 with mod_fcgid (scripts/apache-conf.sh): routing,
-the envelope, errors before the body, follows and paging work as under lighttpd."""
+"""The same responder hosted by Apache 2.4 with mod_fcgid (conf/hosting/apache-fcgid.conf):
+routing, the envelope, errors before the body, follows and paging work as under lighttpd."""
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
-
-APACHE_CONF_SH = os.path.join(ROOT, "scripts", "apache-conf.sh")
-
-
-class ApacheServer(Server):
-    def host_command(self):
-        out = subprocess.run([APACHE_CONF_SH, ROOT, self.rundir, str(self.port), self.conf_path()],
-                             check=True, stdout=subprocess.PIPE).stdout
-        conf = os.path.join(self.rundir, "apache.conf")
-        with open(conf, "wb") as f:
-            f.write(out)
-        return ["apache2", "-f", conf, "-DFOREGROUND"]
+from apache import FcgidServer  # noqa: E402
 
 
 def test_follow_round_trip(srv):
@@ -55,4 +43,4 @@ def test_errors_before_the_body(srv):
 
 
 if __name__ == "__main__":
-    run_tests(globals(), server_class=ApacheServer)
+    run_tests(globals(), server_class=FcgidServer)

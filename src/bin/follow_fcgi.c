@@ -1,5 +1,6 @@
 /* follow_fcgi.c - start-up (config, data folder, store), the serving loop, and clean shutdown. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,18 +63,20 @@ static int app_lost(void *ctx)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: follow.fcgi [--check-config CONF | --dispatch]\n"
-			"  run by a FastCGI host with FOLLOW_CONF=/path/to/follow.conf; with\n"
-			"  --dispatch (or FOLLOW_ROLE=dispatcher) it delivers webhooks instead\n");
+	fprintf(stderr, "usage: follow.fcgi [--check-config CONF | --dispatch | --dispatch-once]\n"
+			"  run by a web server, as FastCGI or as plain CGI, with its config in\n"
+			"  $FOLLOW_CONF or beside the program (see README); --dispatch (or\n"
+			"  FOLLOW_ROLE=dispatcher) delivers webhooks until stopped, --dispatch-once\n"
+			"  delivers those due now and exits (for cron)\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	struct app app;
-	const char *path = conf_default_path(NULL, NULL, 0), *role = getenv("FOLLOW_ROLE");
-	int dispatcher = role && strcmp(role, "dispatcher") == 0;
-	char err[512];
+	char buf[PATH_MAX], err[512];
+	const char *path = conf_default_path(argv[0], buf, sizeof(buf)), *role = getenv("FOLLOW_ROLE");
+	int dispatcher = role && strcmp(role, "dispatcher") == 0, once = 0;
 	int ret, abandoned;
 
 	if (argc == 3 && strcmp(argv[1], "--check-config") == 0) {
@@ -87,9 +90,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && strcmp(argv[1], "--dispatch") == 0)
 		dispatcher = 1;
+	else if (argc == 2 && strcmp(argv[1], "--dispatch-once") == 0)
+		dispatcher = once = 1;
 	else if (argc != 1)
 		return usage();
-	if (!path)
+	/* Neither a FastCGI socket nor a CGI request: someone ran it by hand. */
+	if (!path || (!dispatcher && http_is_cgi() && !getenv("REQUEST_METHOD")))
 		return usage();
 	if (conf_load(path, &app.conf, err, sizeof(err)) != 0) {
 		LOG("%s", err);
@@ -114,7 +120,7 @@ int main(int argc, char **argv)
 		app.store_lost = 1; /* a failed open may leave the library's memory behind */
 	}
 	if (dispatcher)
-		ret = dispatch_run(&app);
+		ret = dispatch_run(&app, once);
 	else
 		ret = http_serve(app.conf.max_body_bytes, route_request, &app, app_stuck,
 				 app_lost);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef int (*conf_setter)(struct conf *c, const char *value, void *field);
 
@@ -273,14 +274,32 @@ void conf_store_opts(const struct conf *c, struct store_opts *o)
 				 .max_mutual = c->max_mutual};
 }
 
+/* Where a program looks for its config beside itself: a shared host's copy of follow.fcgi with
+ * its follow.conf in one folder; the repository's cgi-bin/ and conf/; an install's PREFIX/bin/
+ * and PREFIX/lib/follow/ with PREFIX/etc/follow/. */
+static const char *const conf_places[] = {
+	"follow.conf",
+	"../conf/follow.conf",
+	"../etc/follow/follow.conf",
+	"../../etc/follow/follow.conf",
+};
+
 const char *conf_default_path(const char *argv0, char *buf, size_t len)
 {
 	const char *env = getenv("FOLLOW_CONF");
-	char self[PATH_MAX];
+	char self[PATH_MAX], *dir;
+	size_t i;
 	if (env && *env)
 		return env;
 	if (!argv0 || (!realpath("/proc/self/exe", self) && !realpath(argv0, self)))
 		return NULL;
-	snprintf(buf, len, "%s/../conf/follow.conf", dirname(self));
+	dir = dirname(self);
+	for (i = 0; i < sizeof(conf_places) / sizeof(conf_places[0]); i++) {
+		snprintf(buf, len, "%s/%s", dir, conf_places[i]);
+		if (access(buf, F_OK) == 0)
+			return buf;
+	}
+	/* None exists: name the repository's place in the error. */
+	snprintf(buf, len, "%s/%s", dir, conf_places[1]);
 	return buf;
 }

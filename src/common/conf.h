@@ -33,10 +33,12 @@ void conf_store_opts(const struct conf *c, struct store_opts *o);
 
 /* The config file to read when none is named on the command line: $FOLLOW_CONF when set and not
  * empty (an empty value counts as unset), which is how the web server hands the service its
- * config. Else, when argv0 is given, ../conf/follow.conf beside the running program (found
- * through /proc/self/exe, then argv0), written into buf: a tool run from an installed tree
- * finds the config it was installed with. NULL when neither applies. The service passes NULL
- * argv0: started by a web server, it reads only the config it is handed, never a guess. */
+ * config. Else, when argv0 is given, the first that exists of follow.conf beside the running
+ * program (found through /proc/self/exe, then argv0), ../conf/follow.conf (the repository),
+ * ../etc/follow/ and ../../etc/follow/ (an install's PREFIX/bin and PREFIX/lib/follow), written
+ * into buf; the repository's place when none exists. NULL when argv0 is NULL and FOLLOW_CONF
+ * unset. A shared host cannot set the environment of a FastCGI process: its follow.fcgi finds
+ * the follow.conf copied beside it. */
 const char *conf_default_path(const char *argv0, char *buf, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
-/* http.h - the FastCGI side: accept loop, one request's CGI variables and body, the answer. */
+/* http.h - the web server side: FastCGI's accept loop, or plain CGI's one request; each request's
+ * CGI variables and body, and its answer. */
 #ifndef HTTP_H
 #define HTTP_H
 
@@ -25,7 +26,11 @@ typedef int (*http_stuck_check)(void *ctx);
 /* Asked after each answer: non-zero ends the loop (the process should be replaced). */
 typedef int (*http_should_exit)(void *ctx);
 
-/* Serves requests until SIGTERM/SIGINT (0) or should_exit (1). */
+/* 1 when this process was started as plain CGI (stdin is no FastCGI listening socket). */
+int http_is_cgi(void);
+
+/* As FastCGI: serves requests until SIGTERM/SIGINT (0) or should_exit (1). As plain CGI: serves
+ * the one request and returns 0. */
 int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck,
 	       http_should_exit should_exit);
 

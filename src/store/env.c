@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/lockfile.h"
 #include "common/log.h"
 #include "store/store_int.h"
 
@@ -98,36 +99,24 @@ static void close_handles(struct store *s)
 
 static int open_lock(const struct store *s, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
-	struct flock fl;
 	unsigned waited = 0, step = 1;
-	int fd;
+	int fd, held;
 
-	snprintf(path, sizeof(path), "%s/%s", s->dir, OPEN_LOCK_FILE);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	if ((fd = lockfile_open(s->dir, OPEN_LOCK_FILE, err, errlen)) < 0)
 		return -1;
-	}
-	for (;;) {
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		if (fcntl(fd, F_SETLK, &fl) == 0)
-			return fd;
-		if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
-		    waited >= OPEN_LOCK_WAIT_MS) {
-			snprintf(err, errlen, "%s: %s", path,
-				 waited >= OPEN_LOCK_WAIT_MS ? "another process has been opening the "
-							      "database for too long"
-							    : strerror(errno));
-			close(fd);
-			return -1;
-		}
+	while ((held = lockfile_try(fd, err, errlen)) == 1 && waited < OPEN_LOCK_WAIT_MS) {
 		/* Polled, not F_SETLKW: the wait stays bounded without a signal. */
 		usleep(step * 1000);
 		waited += step;
 		step = step < 8 ? step * 2 : 8;
 	}
+	if (held == 0)
+		return fd;
+	if (held == 1)
+		snprintf(err, errlen, "%s/%s: another process has been opening the database for "
+				      "too long", s->dir, OPEN_LOCK_FILE);
+	close(fd);
+	return -1;
 }
 
 static void open_unlock(int fd)

@@ -5,7 +5,6 @@
  * between delivery and removal repeats it (at-least-once; receivers de-duplicate by EventId). */
 #include "webhook/dispatch.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,12 +12,15 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "webhook/libcurl.h"
 #include "common/log.h"
+#include "webhook/lease.h"
 #include "webhook/webhook.h"
 
 #define IDLE_MS 50          /* how often an idle dispatcher looks at the outbox */
 #define BACKOFF_MAX_MS 60000
 #define STATUS_EVERY_MS 60000
+#define ONCE_BUDGET_MS 50000 /* a --dispatch-once run ends within a one-minute cron interval */
 
 static volatile sig_atomic_t stopping;
 
@@ -33,12 +35,8 @@ static void nap(long ms)
 	poll(NULL, 0, (int)ms); /* returns early on a signal */
 }
 
-/* Retry state of the event at the head of the outbox. */
-struct retry {
-	uint32_t id;
-	unsigned failures;
-	uint64_t first_failure, next_try;
-};
+/* What one look at the head of the outbox found. */
+enum head { HEAD_EMPTY, HEAD_NOT_DUE, HEAD_TRIED };
 
 static void report(struct app *app, uint64_t *last)
 {
@@ -50,27 +48,27 @@ static void report(struct app *app, uint64_t *last)
 		LOG("webhooks: %zu pending, %zu in dead-letter", pending, dead);
 }
 
-static void deliver_head(struct app *app, struct retry *rt)
+/* Delivers the head event when it is due, or retires it to dead-letter; *wait_ms says how long
+ * until a HEAD_NOT_DUE head is due. */
+static enum head deliver_head(struct app *app, int lease, struct retry *rt, uint64_t *wait_ms)
 {
 	struct store_event ev;
 	char why[256];
 	uint64_t t;
 	int found;
 
-	if (store_outbox_head(app->store, &ev, &found) != STORE_OK || !found) {
-		nap(IDLE_MS);
-		return;
-	}
+	if (store_outbox_head(app->store, &ev, &found) != STORE_OK || !found)
+		return HEAD_EMPTY;
 	if (ev.id != rt->id)
 		memset(rt, 0, sizeof(*rt)), rt->id = ev.id;
 	if ((t = clock_now_ms()) < rt->next_try) {
-		nap((long)(rt->next_try - t < IDLE_MS ? rt->next_try - t : IDLE_MS));
-		return;
+		*wait_ms = rt->next_try - t;
+		return HEAD_NOT_DUE;
 	}
 	if (webhook_deliver(&app->conf, &ev, why, sizeof(why)) == 0) {
 		if (store_outbox_done(app->store, ev.id) != STORE_OK)
 			LOG("webhook event %u delivered but not yet removed; it will repeat", ev.id);
-		return;
+		return HEAD_TRIED;
 	}
 	t = clock_now_ms();
 	if (rt->failures++ == 0)
@@ -81,30 +79,93 @@ static void deliver_head(struct app *app, struct retry *rt)
 		    why);
 		if (store_outbox_dead(app->store, &ev) != STORE_OK)
 			LOG("cannot move webhook event %u to dead-letter", ev.id);
-		return;
+		return HEAD_TRIED;
 	}
 	{
 		unsigned shift = rt->failures < 8 ? rt->failures : 8;
 		uint64_t wait = (uint64_t)250 << shift;
 		rt->next_try = t + (wait < BACKOFF_MAX_MS ? wait : BACKOFF_MAX_MS);
 	}
+	lease_save(lease, rt);
 	if (rt->failures == 1 || rt->failures % 10 == 0)
 		LOG("webhook event %u: delivery failed (%s); attempt %u, retrying", ev.id, why,
 		    rt->failures);
+	return HEAD_TRIED;
 }
 
-int dispatch_run(struct app *app)
+/* --dispatch-once: what is due now, within a cron interval, then exit. */
+static int dispatch_due(struct app *app, int lease, struct retry *rt)
+{
+	uint64_t start = clock_now_ms(), wait;
+	while (!stopping && clock_now_ms() - start < ONCE_BUDGET_MS) {
+		if (deliver_head(app, lease, rt, &wait) != HEAD_TRIED)
+			return 0;
+		if (store_needs_restart(app->store))
+			return 1;
+	}
+	return 0;
+}
+
+static int dispatch_forever(struct app *app, int lease, struct retry *rt)
+{
+	uint64_t last_status = 0, wait;
+	while (!stopping) {
+		switch (deliver_head(app, lease, rt, &wait)) {
+		case HEAD_EMPTY:
+			nap(IDLE_MS);
+			break;
+		case HEAD_NOT_DUE:
+			nap((long)(wait < IDLE_MS ? wait : IDLE_MS));
+			break;
+		case HEAD_TRIED:
+			break;
+		}
+		report(app, &last_status);
+		if (store_needs_restart(app->store))
+			return 1; /* a fresh process will recover the environment */
+	}
+	return 0;
+}
+
+/* Returns how the dispatcher should exit, once it has the environment and a callback_url. */
+static int dispatch_with_curl(struct app *app, int once)
+{
+	const struct curl_api *cu;
+	struct retry rt;
+	char err[512];
+	int lease, ret;
+
+	if (!(cu = libcurl(err, sizeof(err))) || cu->global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		LOG("cannot set up the webhook dispatcher: %s", cu ? "curl_global_init failed" : err);
+		return 1;
+	}
+	/* Two dispatchers would deliver the head event twice: overlapping cron runs, or a cron
+	 * run beside a long-lived dispatcher. A cron run that finds the lease taken has nothing
+	 * to do; a long-lived one waits its turn. */
+	if ((lease = lease_take(app->conf.data_dir, !once, &stopping, err, sizeof(err))) < 0) {
+		cu->global_cleanup();
+		if (*err)
+			LOG("%s", err);
+		else if (once)
+			LOG("another dispatcher is delivering; this run has nothing to do");
+		return *err ? 1 : 0;
+	}
+	lease_load(lease, &rt);
+	ret = once ? dispatch_due(app, lease, &rt) : dispatch_forever(app, lease, &rt);
+	close(lease);
+	cu->global_cleanup();
+	return ret;
+}
+
+int dispatch_run(struct app *app, int once)
 {
 	struct sigaction sa;
-	struct retry rt;
-	uint64_t last_status = 0;
 	int fd;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) {
 		LOG("cannot set up the webhook dispatcher");
 		return 1;
 	}
@@ -115,28 +176,23 @@ int dispatch_run(struct app *app)
 		if (fd != 0)
 			close(fd);
 	}
-	memset(&rt, 0, sizeof(rt));
 	if (!app->conf.callback_url || !*app->conf.callback_url) {
 		/* Idle without the environment: a handle it never uses would keep a recovered
 		 * environment's deleted region files mapped (and their disk space taken). */
-		LOG("no callback_url: webhooks are off; the dispatcher idles");
 		if (app->store)
 			app->store_lost |= store_close(app->store);
 		app->store = NULL;
+		if (once)
+			return 0;
+		LOG("no callback_url: webhooks are off; the dispatcher idles");
 		while (!stopping)
 			nap(1000);
 		return 0;
 	}
-	while (!stopping) {
-		if (!app->store) {
-			nap(2000);
-			return 1; /* lighttpd starts a new dispatcher, which tries again */
-		}
-		deliver_head(app, &rt);
-		report(app, &last_status);
-		if (store_needs_restart(app->store))
-			return 1; /* a fresh process will recover the environment */
+	if (!app->store) {
+		if (!once)
+			nap(2000); /* lighttpd starts a new dispatcher, which tries again */
+		return 1;
 	}
-	curl_global_cleanup();
-	return 0;
+	return dispatch_with_curl(app, once);
 }

@@ -5,7 +5,8 @@
 
 #include "request/app.h"
 
-/* Delivers events until SIGTERM/SIGINT; returns the exit status. */
-int dispatch_run(struct app *app);
+/* Delivers events until SIGTERM/SIGINT, or with once only those due now (for at most a cron
+ * interval); returns the exit status. Only one dispatcher of a site delivers at a time. */
+int dispatch_run(struct app *app, int once);
 
 #endif

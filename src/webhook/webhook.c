@@ -1,7 +1,6 @@
 /* webhook.c - builds the callback's query string and body and sends them with libcurl. */
 #include "webhook/webhook.h"
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 
 #include "common/jsoncheck.h"
+#include "webhook/libcurl.h"
 
 #define TIMEOUT_MS 2000L
 #define ANSWER_MAX 65536 /* a receiver's answer beyond this is not a JSON acknowledgement */
@@ -67,23 +67,24 @@ static char *body(const struct store_event *ev)
 }
 
 /* The callback URL with spec §8's parameters, plus EventId for de-duplication. */
-static char *url(const struct conf *c, const struct store_event *ev, CURL *curl)
+static char *url(const struct curl_api *cu, const struct conf *c, const struct store_event *ev,
+		 CURL *curl)
 {
-	char sign[65], *ip = curl_easy_escape(curl, ev->client_ip, 0), *out;
+	char sign[65], *ip = cu->easy_escape(curl, ev->client_ip, 0), *out;
 	const char *sep = strchr(c->callback_url, '?') ? "&" : "?";
 	long now = (long)time(NULL);
 	size_t cap = strlen(c->callback_url) + 512;
 	int n;
 
 	if (!ip || !(out = malloc(cap))) {
-		curl_free(ip);
+		cu->free(ip);
 		return NULL;
 	}
 	n = snprintf(out, cap,
 		     "%s%sSdkAppid=%u&CallbackCommand=%s&contenttype=json&ClientIP=%s"
 		     "&OptPlatform=RESTAPI&EventId=%u",
 		     c->callback_url, sep, (unsigned)c->sdkappid, command(ev), ip, (unsigned)ev->id);
-	curl_free(ip);
+	cu->free(ip);
 	if (n > 0 && c->callback_token && *c->callback_token &&
 	    webhook_sign(c->callback_token, now, sign) == 0)
 		snprintf(out + n, cap - (size_t)n, "&RequestTime=%ld&Sign=%s", now, sign);
@@ -112,29 +113,36 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
 int webhook_deliver(const struct conf *c, const struct store_event *ev, char *why,
 		    size_t whylen)
 {
-	CURL *curl = curl_easy_init();
+	const struct curl_api *cu = libcurl(why, whylen);
+	CURL *curl = cu ? cu->easy_init() : NULL;
 	struct curl_slist *headers = NULL;
-	struct answer *a = calloc(1, sizeof(*a));
-	char *json = body(ev), *u = curl ? url(c, ev, curl) : NULL;
+	struct answer *a;
+	char *json, *u;
 	long status = 0;
 	CURLcode rc = CURLE_FAILED_INIT;
 	int ret = -1;
 
+	if (!cu)
+		return -1;
+	a = calloc(1, sizeof(*a));
+	json = body(ev);
+	u = curl ? url(cu, c, ev, curl) : NULL;
 	if (!curl || !a || !json || !u ||
-	    !(headers = curl_slist_append(NULL, "Content-Type: application/json"))) {
+	    !(headers = cu->slist_append(NULL, "Content-Type: application/json"))) {
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
-	if ((rc = curl_easy_setopt(curl, CURLOPT_URL, u)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, TIMEOUT_MS)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(curl, CURLOPT_WRITEDATA, a)) != CURLE_OK ||
-	    (rc = curl_easy_perform(curl)) != CURLE_OK ||
-	    (rc = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {
-		snprintf(why, whylen, "%s", a->overflow ? "answer too long" : curl_easy_strerror(rc));
+	if ((rc = cu->easy_setopt(curl, CURLOPT_URL, u)) != CURLE_OK ||
+	    (rc = cu->easy_setopt(curl, CURLOPT_POSTFIELDS, json)) != CURLE_OK ||
+	    (rc = cu->easy_setopt(curl, CURLOPT_HTTPHEADER, headers)) != CURLE_OK ||
+	    (rc = cu->easy_setopt(curl, CURLOPT_TIMEOUT_MS, TIMEOUT_MS)) != CURLE_OK ||
+	    (rc = cu->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
+	    (rc = cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect)) != CURLE_OK ||
+	    (rc = cu->easy_setopt(curl, CURLOPT_WRITEDATA, a)) != CURLE_OK ||
+	    (rc = cu->easy_perform(curl)) != CURLE_OK ||
+	    (rc = cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {
+		snprintf(why, whylen, "%s",
+			 a->overflow ? "answer too long" : cu->easy_strerror(rc));
 		goto out;
 	}
 	if (status != 200)
@@ -144,9 +152,9 @@ int webhook_deliver(const struct conf *c, const struct store_event *ev, char *wh
 	else
 		ret = 0;
 out:
-	curl_slist_free_all(headers);
+	cu->slist_free_all(headers);
 	if (curl)
-		curl_easy_cleanup(curl);
+		cu->easy_cleanup(curl);
 	free(u);
 	free(json);
 	free(a);

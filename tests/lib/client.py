@@ -69,10 +69,14 @@ def _parse_body(r):
 
 
 class Client:
-    """Calls the service on 127.0.0.1:self.port (set by whoever starts it, see Server)."""
+    """Calls the service on 127.0.0.1:self.port (set by whoever starts it, see Server), under
+    the URL path self.base ("/v4/", or a prefix such as "/~user/api/v4/" on shared hosting), over
+    TLS when self.ssl_context is set."""
 
     def __init__(self):
         self.port = None
+        self.base = "/v4/"
+        self.ssl_context = None
         self._local = threading.local()
         self._conns = []
         self._conns_lock = threading.Lock()
@@ -81,7 +85,11 @@ class Client:
     def _conn(self):
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            if self.ssl_context is not None:
+                c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=60,
+                                                context=self.ssl_context)
+            else:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             self._local.conn = c
             self._local.used = 0
             with self._conns_lock:
@@ -146,12 +154,12 @@ class Client:
 
     def call(self, path, body=None, query_overrides=None, method="POST", headers=None,
              expect_status=200):
-        """POST /v4/<path>?<query> with body (a JSON-able object, or bytes/str sent as is; None =
+        """POST <base><path>?<query> with body (a JSON-able object, or bytes/str sent as is; None =
         empty body). Returns the parsed response (a Resp dict). Asserts HTTP 200 and a JSON object."""
         if path.startswith("/"):
             url = path
         else:
-            url = "/v4/" + path
+            url = self.base + path
         qs = self.query(query_overrides)
         if qs:
             url = url + ("&" if "?" in url else "?") + qs

@@ -1,5 +1,6 @@
-/* http.c - libfcgi's responder loop: reads each request once, writes each answer once. */
+/* fcgi.c - libfcgi's responder loop: reads each request once, writes each answer once. */
 #include "http/http.h"
+#include "http/request.h"
 
 #include <fastcgi.h>
 #include <fcgiapp.h>
@@ -23,13 +24,9 @@ static FCGX_Request *current; /* the request being served, for the stuck answer 
  * response as raw records (two STDOUT records and END_REQUEST), prepared outside the signal
  * handler, which only patches in the request id and calls write(). Without it the web server
  * answered HTTP 500 for every request a recovery left stuck, not only the killed worker's. */
-static const char stuck_body[] = "Status: 200 OK\r\n"
-				 "Content-Type: application/json; charset=utf-8\r\n\r\n"
-				 "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,"
-				 "\"ErrorInfo\":\"the database was recovered while this call waited; "
-				 "please retry\",\"ErrorDisplay\":\"\"}";
 #define FCGI_HEADER 8
-static unsigned char stuck_answer[3 * FCGI_HEADER + sizeof(stuck_body) - 1 + 8];
+static unsigned char *stuck_answer;
+static size_t stuck_len;
 
 static unsigned char *fcgi_header(unsigned char *p, int type, size_t len)
 {
@@ -42,31 +39,35 @@ static unsigned char *fcgi_header(unsigned char *p, int type, size_t len)
 	return p + FCGI_HEADER;
 }
 
-static void prepare_stuck_answer(void)
+static int prepare_stuck_answer(void)
 {
-	unsigned char *p = stuck_answer;
-	p = fcgi_header(p, FCGI_STDOUT, sizeof(stuck_body) - 1);
-	memcpy(p, stuck_body, sizeof(stuck_body) - 1);
-	p += sizeof(stuck_body) - 1;
+	unsigned char *p;
+	stuck_len = 3 * FCGI_HEADER + http_stuck_answer_len + 8;
+	if (!(p = stuck_answer = malloc(stuck_len)))
+		return -1;
+	p = fcgi_header(p, FCGI_STDOUT, http_stuck_answer_len);
+	memcpy(p, http_stuck_answer, http_stuck_answer_len);
+	p += http_stuck_answer_len;
 	p = fcgi_header(p, FCGI_STDOUT, 0); /* end of the stream */
 	p = fcgi_header(p, FCGI_END_REQUEST, 8);
 	memset(p, 0, 8); /* appStatus 0, FCGI_REQUEST_COMPLETE */
+	return 0;
 }
 
 /* Async-signal-safe: the handler has written nothing yet while the store is stuck. */
 static void send_stuck_answer(void)
 {
-	size_t off = 0, body = FCGI_HEADER + sizeof(stuck_body) - 1;
+	size_t off = 0, body = FCGI_HEADER + http_stuck_answer_len;
 	size_t at[3] = {0, body, body + FCGI_HEADER};
 	int i;
-	if (!in_handler || !current || current->ipcFd < 0)
+	if (!in_handler || !current || current->ipcFd < 0 || !stuck_answer)
 		return;
 	for (i = 0; i < 3; i++) {
 		stuck_answer[at[i] + 2] = (unsigned char)(current->requestId >> 8);
 		stuck_answer[at[i] + 3] = (unsigned char)current->requestId;
 	}
-	while (off < sizeof(stuck_answer)) {
-		ssize_t n = write(current->ipcFd, stuck_answer + off, sizeof(stuck_answer) - off);
+	while (off < stuck_len) {
+		ssize_t n = write(current->ipcFd, stuck_answer + off, stuck_len - off);
 		if (n <= 0)
 			return;
 		off += (size_t)n;
@@ -132,80 +133,21 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-static char *dup_param(FCGX_Request *r, const char *name)
-{
-	const char *v = FCGX_GetParam(name, r->envp);
-	return strdup(v ? v : "");
-}
-
-static char *join_path(FCGX_Request *r)
-{
-	const char *a = FCGX_GetParam("SCRIPT_NAME", r->envp);
-	const char *b = FCGX_GetParam("PATH_INFO", r->envp);
-	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
-	char *p = malloc(la + lb + 1);
-	if (!p)
-		return NULL;
-	memcpy(p, a ? a : "", la);
-	memcpy(p + la, b ? b : "", lb);
-	p[la + lb] = '\0';
-	return p;
-}
-
-/* Reads at most max bytes; a declared or actual length beyond it marks the body too big
- * without reading the rest into memory. */
-static int read_body(FCGX_Request *r, size_t max, struct http_req *req)
-{
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
-	size_t cap = max + 1, len = 0;
-	char *buf;
-	if (cl && *cl) {
-		char *end;
-		unsigned long long n = strtoull(cl, &end, 10);
-		if (*end || n > max) {
-			req->body_too_big = 1;
-			return 0;
-		}
-		cap = (size_t)n + 1;
-	}
-	if (!(buf = malloc(cap + 1)))
-		return -1;
-	while (len < cap) {
-		int got = FCGX_GetStr(buf + len, (int)(cap - len), r->in);
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	if (len > max) {
-		free(buf);
-		req->body_too_big = 1;
-		return 0;
-	}
-	buf[len] = '\0';
-	req->body = buf;
-	req->body_len = len;
-	return 0;
-}
-
-static void req_free(struct http_req *req)
-{
-	free(req->path);
-	free(req->method);
-	free(req->query);
-	free(req->body);
-	memset(req, 0, sizeof(*req));
-}
-
-static const char out_of_memory[] = "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,"
-				    "\"ErrorInfo\":\"out of memory\",\"ErrorDisplay\":\"\"}";
-
 static void answer(FCGX_Request *r, const char *json)
 {
-	static const char head[] = "Status: 200 OK\r\n"
-				   "Content-Type: application/json; charset=utf-8\r\n\r\n";
-	if (FCGX_PutStr(head, (int)sizeof(head) - 1, r->out) < 0 ||
+	if (FCGX_PutStr(http_head, (int)http_head_len, r->out) < 0 ||
 	    FCGX_PutStr(json, (int)strlen(json), r->out) < 0)
 		LOG("client went away before the answer was written");
+}
+
+static int fcgi_read(void *src, char *buf, int n)
+{
+	return FCGX_GetStr(buf, n, ((FCGX_Request *)src)->in);
+}
+
+int http_is_cgi(void)
+{
+	return FCGX_IsCGI();
 }
 
 int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck,
@@ -213,37 +155,32 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 {
 	int status = 0;
 	FCGX_Request r;
+	if (FCGX_IsCGI())
+		return cgi_serve(max_body, handle, ctx, stuck);
 	stuck_check = stuck;
 	stuck_ctx = ctx;
-	if (install_signals() != 0 || FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
+	if (install_signals() != 0 || FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0 ||
+	    prepare_stuck_answer() != 0) {
 		LOG("cannot set up the FastCGI responder");
+		free(stuck_answer);
 		return -1;
 	}
-	prepare_stuck_answer();
 	current = &r;
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
 		struct http_req req;
-		const char *ip;
-		char *out;
+		char *out = NULL;
 		in_request = 1;
 		arm_timer(TICK_MS);
-		memset(&req, 0, sizeof(req));
-		req.path = join_path(&r);
-		req.method = dup_param(&r, "REQUEST_METHOD");
-		req.query = dup_param(&r, "QUERY_STRING");
-		ip = FCGX_GetParam("REMOTE_ADDR", r.envp);
-		strncpy(req.client_ip, ip ? ip : "", sizeof(req.client_ip) - 1);
-		out = NULL;
-		if (!req.path || !req.method || !req.query || read_body(&r, max_body, &req) != 0)
+		if (http_read_request(r.envp, fcgi_read, &r, max_body, &req) != 0)
 			LOG("out of memory reading a request");
 		else {
 			in_handler = 1;
 			out = handle(&req, ctx);
 			in_handler = 0;
 		}
-		answer(&r, out ? out : out_of_memory);
+		answer(&r, out ? out : http_out_of_memory);
 		free(out);
-		req_free(&req);
+		http_req_free(&req);
 		FCGX_Finish_r(&r);
 		in_request = 0;
 		arm_timer(stopping ? 2000 : 0);
@@ -253,5 +190,6 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		}
 	}
 	FCGX_Free(&r, 1);
+	free(stuck_answer);
 	return status;
 }

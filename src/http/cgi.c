@@ -1,0 +1,116 @@
+/* cgi.c - a process started as plain CGI: one request from the environment and stdin, its answer
+ * on stdout, the same bytes a FastCGI worker sends. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "http/request.h"
+
+#define TICK_MS 1000
+
+extern char **environ;
+
+static volatile sig_atomic_t in_handler; /* nothing of the answer is written yet */
+static http_stuck_check stuck_check;
+static void *stuck_ctx;
+
+static int write_all(const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(1, p, len);
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* As in a FastCGI worker: a process stuck on a database that another one recovered (after the
+ * web server's timeout killed a CGI process mid-call) answers 30006 and exits, rather than wait
+ * for the same timeout. Only async-signal-safe calls here. */
+static void on_tick(int sig)
+{
+	static const char msg[] = "follow: CGI process stuck on a recovered database; exiting\n";
+	(void)sig;
+	if (!stuck_check(stuck_ctx))
+		return;
+	if (write(2, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to do */
+	}
+	if (in_handler)
+		write_all(http_stuck_answer, http_stuck_answer_len);
+	_exit(75);
+}
+
+static int start_tick(void)
+{
+	struct sigaction sa;
+	struct itimerval it;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = TICK_MS / 1000;
+	it.it_value.tv_usec = (TICK_MS % 1000) * 1000;
+	it.it_interval = it.it_value;
+	return sigaction(SIGALRM, &sa, NULL) == 0 && setitimer(ITIMER_REAL, &it, NULL) == 0 ? 0 : -1;
+}
+
+static int stdin_read(void *src, char *buf, int n)
+{
+	ssize_t got;
+	(void)src;
+	do
+		got = read(0, buf, (size_t)n);
+	while (got < 0 && errno == EINTR);
+	return (int)got;
+}
+
+/* The rest of a body refused unread. Apache's mod_cgid writes the whole body before it reads
+ * the answer, and drops the answer of a program that exits first (EPIPE): read to the end. */
+static void drain_stdin(void)
+{
+	char buf[65536];
+	while (stdin_read(NULL, buf, (int)sizeof(buf)) > 0) {
+		/* discarded */
+	}
+}
+
+int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck)
+{
+	struct http_req req;
+	char *out = NULL;
+	int ret;
+	struct sigaction sa;
+
+	stuck_check = stuck;
+	stuck_ctx = ctx;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN; /* a client gone mid-answer is an error return, not a death */
+	if (sigaction(SIGPIPE, &sa, NULL) != 0 || (stuck && start_tick() != 0)) {
+		LOG("cannot set up the CGI responder");
+		return -1;
+	}
+	if (http_read_request(environ, stdin_read, NULL, max_body, &req) != 0)
+		LOG("out of memory reading a request");
+	else {
+		in_handler = 1;
+		out = handle(&req, ctx);
+		in_handler = 0;
+	}
+	ret = write_all(http_head, http_head_len) ||
+	      write_all(out ? out : http_out_of_memory, strlen(out ? out : http_out_of_memory));
+	if (ret)
+		LOG("client went away before the answer was written");
+	if (req.body_too_big)
+		drain_stdin();
+	free(out);
+	http_req_free(&req);
+	return 0;
+}

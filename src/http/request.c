@@ -1,0 +1,104 @@
+/* request.c - one request's CGI variables and body, however they arrived. */
+#include "http/request.h"
+
+#include <fcgiapp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEAD "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
+
+const char http_head[] = HEAD;
+const size_t http_head_len = sizeof(HEAD) - 1;
+
+#define STUCK HEAD "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,\"ErrorInfo\":\"the database " \
+		   "was recovered while this call waited; please retry\",\"ErrorDisplay\":\"\"}"
+const char http_stuck_answer[] = STUCK;
+const size_t http_stuck_answer_len = sizeof(STUCK) - 1;
+
+const char http_out_of_memory[] = "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,"
+				  "\"ErrorInfo\":\"out of memory\",\"ErrorDisplay\":\"\"}";
+
+static char *dup_param(char **envp, const char *name)
+{
+	const char *v = FCGX_GetParam(name, envp);
+	return strdup(v ? v : "");
+}
+
+/* The API path is SCRIPT_NAME + PATH_INFO, however the host split it: /v4 + /follow/x under a
+ * ScriptAlias or lighttpd's prefix, /v4/follow/x + "" under mod_proxy_fcgi. A PATH_INFO that is
+ * a whole /v4/ path stands alone: a shared host's rewrite of <prefix>/v4/x to
+ * <prefix>/follow.fcgi/v4/x leaves SCRIPT_NAME naming the program, under any prefix. */
+static char *join_path(char **envp)
+{
+	static const char api[] = "/v4/";
+	const char *a = FCGX_GetParam("SCRIPT_NAME", envp);
+	const char *b = FCGX_GetParam("PATH_INFO", envp);
+	if (b && strncmp(b, api, sizeof(api) - 1) == 0)
+		a = NULL;
+	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+	char *p = malloc(la + lb + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, a ? a : "", la);
+	memcpy(p + la, b ? b : "", lb);
+	p[la + lb] = '\0';
+	return p;
+}
+
+/* Reads at most max bytes; a declared or actual length beyond it marks the body too big
+ * without reading the rest into memory. */
+static int read_body(char **envp, http_reader read, void *src, size_t max, struct http_req *req)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", envp);
+	size_t cap = max + 1, len = 0;
+	char *buf;
+	if (cl && *cl) {
+		char *end;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (*end || n > max) {
+			req->body_too_big = 1;
+			return 0;
+		}
+		cap = (size_t)n + 1;
+	}
+	if (!(buf = malloc(cap + 1)))
+		return -1;
+	while (len < cap) {
+		int got = read(src, buf + len, (int)(cap - len));
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	if (len > max) {
+		free(buf);
+		req->body_too_big = 1;
+		return 0;
+	}
+	buf[len] = '\0';
+	req->body = buf;
+	req->body_len = len;
+	return 0;
+}
+
+int http_read_request(char **envp, http_reader read, void *src, size_t max_body,
+		      struct http_req *req)
+{
+	const char *ip = FCGX_GetParam("REMOTE_ADDR", envp);
+	memset(req, 0, sizeof(*req));
+	strncpy(req->client_ip, ip ? ip : "", sizeof(req->client_ip) - 1);
+	req->path = join_path(envp);
+	req->method = dup_param(envp, "REQUEST_METHOD");
+	req->query = dup_param(envp, "QUERY_STRING");
+	if (!req->path || !req->method || !req->query)
+		return -1;
+	return read_body(envp, read, src, max_body, req);
+}
+
+void http_req_free(struct http_req *req)
+{
+	free(req->path);
+	free(req->method);
+	free(req->query);
+	free(req->body);
+	memset(req, 0, sizeof(*req));
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""follow.fcgi as plain CGI under lighttpd's mod_cgi (conf/hosting/lighttpd-cgi.conf): one process
+per call. Every family and the errors work; a FastCGI worker and a CGI process on the same data
+answer the same bytes for the suite's core calls; many CGI processes open and close the
+environment at once; and SIGKILLed CGI processes (a server's timeout) lose nothing acknowledged."""
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import *  # noqa: E402,F401,F403
+from cgihost import LighttpdCgiServer  # noqa: E402
+from crashload import check_state, kill_workers, run_load  # noqa: E402
+
+KILL_SECONDS = float(os.environ.get("KILL_SECONDS", "6"))
+
+
+def test_every_family(srv):
+    srv.import_accounts(["cg_a", "cg_b"])
+    expect_results(srv.follow_add("cg_a", ["cg_b", "cg_a", "cg_nobody"]), "ResultItem",
+                   [("cg_b", OK), ("cg_a", INVALID_PARAMS), ("cg_nobody", NOT_IMPORTED)])
+    expect_results(srv.follow_check("cg_b", ["cg_a"]), "ResultItem",
+                   [("cg_a", OK, {"FollowType": 1})], keys=CHECK_KEYS)
+    r = srv.call("profile/portrait_set", {"From_Account": "cg_a",
+                                          "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick",
+                                                           "Value": "Ann"}]})
+    expect_ok(r)
+    r = srv.follow_get("cg_b", FANS)
+    expect_get_page(r, want=100)
+    expect_eq([it["To_Account"] for it in r["FollowItem"]], ["cg_a"], r, "fans of cg_b")
+
+
+def test_errors_before_the_body(srv):
+    expect_fail(srv.call("follow/nope", {}), UNKNOWN_COMMAND)
+    expect_fail(srv.call("follow/follow_check", None, method="GET"), METHOD_NOT_POST)
+    expect_fail(srv.call("follow/follow_check", b"x" * (1024 * 1024 + 1)), HTTP_PARSE_ERROR)
+    expect_fail(srv.call("follow/follow_check", {}, query_overrides={"sdkappid": None}),
+                SDKAPPID_MISSING)
+    expect_fail(srv.call("follow/follow_check", b"{"), INVALID_JSON)
+
+
+# The suite's core calls, each sent twice in a row (first to FastCGI, then to CGI): every one
+# answers the same the second time (a repeated follow_add is "already following", ResultCode 0),
+# so the two answers must be the same bytes.
+SAME = [
+    ("im_open_login_svc/multiaccount_import", {"AccountList": ["bb_a", "bb_b", "bb_c"]}),
+    ("im_open_login_svc/account_check", {"CheckItem": [{"UserID": "bb_a"}, {"UserID": "bb_x"}]}),
+    ("follow/follow_add", {"From_Account": "bb_a",
+                           "FollowItem": [{"To_Account": "bb_b"}, {"To_Account": "bb_x"}]}),
+    ("follow/follow_add", {"From_Account": "bb_b", "FollowItem": [{"To_Account": "bb_a"}]}),
+    ("follow/follow_check", {"From_Account": "bb_a", "To_Account": ["bb_b", "bb_c", "bb_x"]}),
+    ("follow/follow_get", {"From_Account": "bb_a", "FollowType": 3, "WantNum": 10}),
+    ("follow/follow_get", {"From_Account": "bb_b", "FollowType": 1, "WantNum": 1,
+                           "StartCursor": "bogus"}),
+    ("follow/follow_get_info", {"From_Account": "bb_a", "To_Account": ["bb_a", "bb_b", "bb_x"]}),
+    ("profile/portrait_set", {"From_Account": "bb_c",
+                              "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "Cé"}]}),
+    ("profile/portrait_get", {"To_Account": ["bb_c", "bb_x"],
+                              "TagList": ["Tag_Profile_IM_Nick"]}),
+    ("follow/follow_delete", {"From_Account": "bb_c", "To_Account": ["bb_a"]}),
+    ("im_open_login_svc/account_delete", {"DeleteItem": [{"UserID": "bb_zz"}]}),
+    ("follow/nope", {}),
+    ("follow/follow_check", b"{"),
+    ("follow/follow_check", b'{"From_Account":"bb_a","From_Account":"bb_b"}'),
+    ("follow/follow_check", b"x" * (1024 * 1024 + 1)),
+    ("follow/follow_check", {"From_Account": "bb_a", "To_Account": []}),
+]
+
+
+def raw(host, path, body, **kw):
+    r = host.call(path, body, **kw)
+    return (r.status, r.content_type, r.raw)
+
+
+def test_same_bytes_as_fastcgi(srv):
+    data = os.path.join(srv.rundir, "data")
+    with Server(procs=1, data_dir=data) as fcgi:
+        for path, body in SAME:
+            a, b = raw(fcgi, path, body), raw(srv, path, body)
+            check(a == b, None, "%s %r: FastCGI answered\n  %r\nCGI answered\n  %r"
+                  % (path, body[:80] if isinstance(body, bytes) else body, a, b))
+        for q in ({"usersig": "bogus"}, {"identifier": "nobody_admin"}, {"sdkappid": "1"},
+                  {"contenttype": "xml"}):
+            a = raw(fcgi, "follow/follow_check", {}, query_overrides=q)
+            b = raw(srv, "follow/follow_check", {}, query_overrides=q)
+            check(a == b, None, "query %r: FastCGI %r, CGI %r" % (q, a, b))
+        a = raw(fcgi, "follow/follow_check", None, method="GET")
+        b = raw(srv, "follow/follow_check", None, method="GET")
+        check(a == b, None, "GET: FastCGI %r, CGI %r" % (a, b))
+
+
+def test_many_processes_at_once(srv):
+    """64 calls at the same moment: 64 processes open and close the environment together."""
+    srv.import_accounts(["st_a", "st_b"])
+    expect_results(srv.follow_add("st_a", ["st_b"]), "ResultItem", [("st_b", OK)])
+    barrier = threading.Barrier(64)
+    answers = []
+
+    def one():
+        c = Client()
+        c.port = srv.port
+        barrier.wait(30)
+        answers.append(c.follow_check("st_a", ["st_b"]))
+        c.close_connections()
+
+    in_threads([one] * 64)
+    for r in answers:
+        expect_results(r, "ResultItem", [("st_b", OK, {"FollowType": 2})], keys=CHECK_KEYS)
+
+
+def test_killed_processes_lose_nothing(srv):
+    known, kills = run_load(srv, KILL_SECONDS, kill_workers)
+    check(len(kills) >= KILL_SECONDS, None, "the killer did not kill enough CGI processes")
+    check_state(srv, known)
+
+
+if __name__ == "__main__":
+    run_tests(globals(), server_class=LighttpdCgiServer)
