@@ -12,7 +12,7 @@ if [ "${1:-}" = "--list" ]; then
 fi
 set_name=${1:-test}
 
-run_pkgs="gcc make pkg-config libfcgi-dev libfcgi-bin libjson-c-dev libdb5.3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev lighttpd multiwatch"
+run_pkgs="gcc make pkg-config libfcgi-dev libfcgi-bin libjson-c-dev libdb5.3-dev nettle-dev zlib1g-dev libcurl4-openssl-dev lighttpd multiwatch"
 # `make run TLS_CERT=... TLS_KEY=...` serves HTTPS, which lighttpd keeps in a module of its own.
 [ -n "${TLS_CERT:-}" ] && run_pkgs="$run_pkgs lighttpd-mod-openssl"
 test_pkgs="$run_pkgs apache2 libapache2-mod-fcgid nginx spawn-fcgi lighttpd-mod-openssl openssl curl wrk python3 clang libclang-rt-14-dev db5.3-util"

@@ -17,7 +17,7 @@ FUZZ_CC=${FUZZ_CC:-clang}
 FLAGS="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 # The libraries src/ needs, plus whatever the Makefile's LDLIBS has gained since (e.g. -lcurl).
-LIBS="-ljson-c -ldb-5.3 -lcrypto -lz"
+LIBS="-ljson-c -ldb-5.3 -lnettle -lz"
 for l in $(printf 'fuzz-print-ldlibs:\n\t@echo $(LDLIBS)\n' |
 	make -s --no-print-directory -f Makefile -f - fuzz-print-ldlibs 2>/dev/null); do
 	case " $LIBS " in *" $l "*) ;; *) LIBS="$LIBS $l" ;; esac

@@ -152,7 +152,7 @@ def test_deps_sets():
                               stdout=subprocess.PIPE, text=True).stdout.split("\n")[:-1]
 
     run = ["gcc", "make", "pkg-config", "libfcgi-dev", "libfcgi-bin", "libjson-c-dev",
-           "libdb5.3-dev", "libssl-dev", "zlib1g-dev", "libcurl4-openssl-dev", "lighttpd",
+           "libdb5.3-dev", "nettle-dev", "zlib1g-dev", "libcurl4-openssl-dev", "lighttpd",
            "multiwatch"]
     expect_eq(listed("run"), run, "deps.sh --list run")
     expect_eq(listed("run", TLS_CERT="/x/cert.pem"), run + ["lighttpd-mod-openssl"],

@@ -1,11 +1,13 @@
 /* usersig.c - TLSSigAPIv2: base64url-ish text of a zlib-compressed JSON document signed with
- * HMAC-SHA256 over the app's secret key. */
+ * HMAC-SHA256 over the app's secret key. The hashing is Nettle's, not OpenSSL's: OpenSSL 3
+ * initialises its provider tables on the first hash of a process, about 5 million instructions,
+ * more than the rest of a plain CGI call together (README, "Hosting"). */
 #include "request/usersig.h"
 
 #include <json-c/json.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/base64.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +91,8 @@ static int inflate_doc(const unsigned char *in, size_t len, char *out, size_t ca
 int usersig_hmac(const char *key, const char *identifier, uint32_t sdkappid, int64_t time,
 		 int64_t expire, const char *userbuf, char *out, size_t outlen)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	struct hmac_sha256_ctx ctx;
+	uint8_t md[SHA256_DIGEST_SIZE];
 	char content[512];
 	int n = snprintf(content, sizeof(content),
 			 "TLS.identifier:%s\nTLS.sdkappid:%u\nTLS.time:%lld\nTLS.expire:%lld\n%s%s%s",
@@ -98,10 +100,11 @@ int usersig_hmac(const char *key, const char *identifier, uint32_t sdkappid, int
 			 userbuf ? "TLS.userbuf:" : "", userbuf ? userbuf : "", userbuf ? "\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(content) || outlen < HMAC_B64)
 		return -1;
-	if (!HMAC(EVP_sha256(), key, (int)strlen(key), (unsigned char *)content, (size_t)n, md,
-		  &mdlen))
-		return -1;
-	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+	hmac_sha256_set_key(&ctx, strlen(key), (const uint8_t *)key);
+	hmac_sha256_update(&ctx, (size_t)n, (const uint8_t *)content);
+	hmac_sha256_digest(&ctx, sizeof(md), md);
+	base64_encode_raw(out, sizeof(md), md);
+	out[BASE64_ENCODE_RAW_LENGTH(sizeof(md))] = '\0';
 	return 0;
 }
 
@@ -180,7 +183,7 @@ int usersig_verify(const char *sig, const char *key, uint32_t sdkappid, const ch
 		code = ERR_SIG_DECODE;
 	} else if (usersig_hmac(key, d.identifier, (uint32_t)d.sdkappid, d.time, d.expire,
 				d.userbuf, want, sizeof(want)) != 0 ||
-		   strlen(d.sig) != strlen(want) || CRYPTO_memcmp(d.sig, want, strlen(want)) != 0) {
+		   strlen(d.sig) != strlen(want) || !memeql_sec(d.sig, want, strlen(want))) {
 		snprintf(info, infolen, "usersig signature does not verify with this app's key");
 		code = ERR_SIG_VERIFY;
 	} else if (strcmp(d.identifier, identifier) != 0) {
@@ -201,7 +204,8 @@ char *usersig_make(const char *key, uint32_t sdkappid, const char *identifier, l
 		   time_t now)
 {
 	char mac[HMAC_B64], *out = NULL;
-	unsigned char packed[2048], b64[2 * sizeof(packed)];
+	unsigned char packed[2048];
+	char b64[BASE64_ENCODE_RAW_LENGTH(sizeof(packed)) + 1];
 	uLongf plen = sizeof(packed);
 	struct json_object *o = json_object_new_object();
 	const char *doc;
@@ -220,10 +224,12 @@ char *usersig_make(const char *key, uint32_t sdkappid, const char *identifier, l
 	if (!doc || compress2(packed, &plen, (const unsigned char *)doc, strlen(doc),
 			      Z_DEFAULT_COMPRESSION) != Z_OK)
 		goto out;
-	n = EVP_EncodeBlock(b64, packed, (int)plen);
+	base64_encode_raw(b64, plen, packed);
+	n = (int)BASE64_ENCODE_RAW_LENGTH(plen);
+	b64[n] = '\0';
 	for (i = 0; i < n; i++)
 		b64[i] = b64[i] == '+' ? '*' : b64[i] == '/' ? '-' : b64[i] == '=' ? '_' : b64[i];
-	out = strdup((char *)b64);
+	out = strdup(b64);
 out:
 	json_object_put(o);
 	return out;

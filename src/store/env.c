@@ -96,19 +96,24 @@ static void close_handles(struct store *s)
  */
 #define OPEN_LOCK_FILE "open.lock"
 #define OPEN_LOCK_WAIT_MS 120000 /* recovery of a long log can take this long */
+#define OPEN_LOCK_POLL_MIN_US 50
+#define OPEN_LOCK_POLL_MAX_US 1000
 
 static int open_lock(const struct store *s, char *err, size_t errlen)
 {
-	unsigned waited = 0, step = 1;
+	unsigned long waited_us = 0, step_us = OPEN_LOCK_POLL_MIN_US;
 	int fd, held;
 
 	if ((fd = lockfile_open(s->dir, OPEN_LOCK_FILE, err, errlen)) < 0)
 		return -1;
-	while ((held = lockfile_try(fd, err, errlen)) == 1 && waited < OPEN_LOCK_WAIT_MS) {
-		/* Polled, not F_SETLKW: the wait stays bounded without a signal. */
-		usleep(step * 1000);
-		waited += step;
-		step = step < 8 ? step * 2 : 8;
+	while ((held = lockfile_try(fd, err, errlen)) == 1 &&
+	       waited_us < OPEN_LOCK_WAIT_MS * 1000UL) {
+		/* Polled, not F_SETLKW: the wait stays bounded without a signal. Short steps: plain
+		 * CGI opens and closes the environment on every call, and each holds the lock for
+		 * well under a millisecond. */
+		usleep((useconds_t)step_us);
+		waited_us += step_us;
+		step_us = step_us < OPEN_LOCK_POLL_MAX_US ? step_us * 2 : OPEN_LOCK_POLL_MAX_US;
 	}
 	if (held == 0)
 		return fd;

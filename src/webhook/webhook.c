@@ -2,7 +2,7 @@
 #include "webhook/webhook.h"
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +16,17 @@
 
 int webhook_sign(const char *token, long request_time, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
+	struct sha256_ctx ctx;
+	uint8_t md[SHA256_DIGEST_SIZE];
+	unsigned i;
 	char text[512];
 	int n = snprintf(text, sizeof(text), "%s%ld", token, request_time);
-	if (n < 0 || (size_t)n >= sizeof(text) ||
-	    !EVP_Digest(text, (size_t)n, md, &len, EVP_sha256(), NULL))
+	if (n < 0 || (size_t)n >= sizeof(text))
 		return -1;
-	for (i = 0; i < len; i++)
+	sha256_init(&ctx);
+	sha256_update(&ctx, (size_t)n, (const uint8_t *)text);
+	sha256_digest(&ctx, sizeof(md), md);
+	for (i = 0; i < sizeof(md); i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }
