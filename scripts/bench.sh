@@ -12,6 +12,13 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 cleanup() {
 	for p in ${pid:-} ${cgipid:-}; do kill -TERM -- -"$p" 2>/dev/null; done
 	wait 2>/dev/null
+	# CGI processes still starting would log that the data they were given is gone.
+	for _ in $(seq 50); do
+		alive=0
+		for p in ${pid:-} ${cgipid:-}; do kill -0 -- -"$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

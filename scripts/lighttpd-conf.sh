@@ -16,6 +16,8 @@ if [ -n "${TLS_CERT:-}${TLS_KEY:-}${TLS_PORT:-}" ] &&
 fi
 fcgi=${FOLLOW_FCGI:-$root/cgi-bin/follow.fcgi}
 multiwatch=$(command -v multiwatch)
+# A stop signal follow.fcgi handles, whatever the multiwatch version (see multiwatch-signal.sh).
+mwstop=$("$root/scripts/multiwatch-signal.sh")
 env="\"FOLLOW_CONF\" => \"$conf\""
 if [ -n "${SANITIZER_LOG:-}" ]; then
 	env="$env, \"ASAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/asan:detect_leaks=1:fast_unwind_on_malloc=0${ASAN_EXTRA:+:$ASAN_EXTRA}\""
@@ -42,7 +44,7 @@ fastcgi.server = (
   # carry all the load; with two dead at once lighttpd answers 503.)
   "/v4/" => ((
     "socket" => "$rundir/follow.sock",
-    "bin-path" => "$multiwatch -f $procs -r 10 -t 1000 -- $fcgi",
+    "bin-path" => "$multiwatch -f $procs -r 10 -t 1000 -s $mwstop -- $fcgi",
     "bin-environment" => ( $env ),
     "max-procs" => 1,
     "check-local" => "disable"
@@ -58,7 +60,7 @@ fastcgi.server = (
   # The bench's trivial responder, hosted exactly like the service.
   "/null/" => ((
     "socket" => "$rundir/null.sock",
-    "bin-path" => "$multiwatch -f $procs -r 10 -t 1000 -- $root/cgi-bin/null.fcgi",
+    "bin-path" => "$multiwatch -f $procs -r 10 -t 1000 -s $mwstop -- $root/cgi-bin/null.fcgi",
     "max-procs" => 1,
     "check-local" => "disable"
   ))

@@ -3,14 +3,16 @@
 per call. Every family and the errors work; a FastCGI worker and a CGI process on the same data
 answer the same bytes for the suite's core calls; many CGI processes open and close the
 environment at once; and SIGKILLed CGI processes (a server's timeout) lose nothing acknowledged."""
+import json
 import os
+import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
-from cgihost import LighttpdCgiServer  # noqa: E402
+from cgihost import LighttpdCgiServer, cgi_program  # noqa: E402
 from crashload import check_state, kill_workers, run_load  # noqa: E402
+from hostchecks import check_simultaneous  # noqa: E402
 
 KILL_SECONDS = float(os.environ.get("KILL_SECONDS", "6"))
 
@@ -91,21 +93,33 @@ def test_same_bytes_as_fastcgi(srv):
 
 def test_many_processes_at_once(srv):
     """64 calls at the same moment: 64 processes open and close the environment together."""
-    srv.import_accounts(["st_a", "st_b"])
-    expect_results(srv.follow_add("st_a", ["st_b"]), "ResultItem", [("st_b", OK)])
-    barrier = threading.Barrier(64)
-    answers = []
+    check_simultaneous(srv, "st_", 64)
 
-    def one():
-        c = Client()
-        c.port = srv.port
-        barrier.wait(30)
-        answers.append(c.follow_check("st_a", ["st_b"]))
-        c.close_connections()
 
-    in_threads([one] * 64)
-    for r in answers:
-        expect_results(r, "ResultItem", [("st_b", OK, {"FollowType": 2})], keys=CHECK_KEYS)
+def test_run_by_hand_without_recovery(srv):
+    """The program run by hand with the CGI variables set and a signed body on stdin answers on
+    stdout, exits 0, and on a healthy environment never runs recovery (FOLLOW_DB_VERBOSE=1 logs
+    every registry decision and recovery)."""
+    srv.import_accounts(["hd_a", "hd_b"])
+    expect_results(srv.follow_add("hd_a", ["hd_b"]), "ResultItem", [("hd_b", OK)])
+    body = json.dumps({"From_Account": "hd_a", "To_Account": ["hd_b"]}).encode()
+    env = dict(os.environ, FOLLOW_CONF=srv.conf_path(), REQUEST_METHOD="POST",
+               SCRIPT_NAME="/v4", PATH_INFO="/follow/follow_check", QUERY_STRING=srv.query(),
+               CONTENT_LENGTH=str(len(body)), FOLLOW_DB_VERBOSE="1")
+    for _ in range(20):
+        p = subprocess.run([cgi_program(srv.rundir)], input=body, env=env, timeout=30,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        head, _, answer = p.stdout.partition(b"\r\n\r\n")
+        check(p.returncode == 0 and head == b"Status: 200 OK\r\n"
+              b"Content-Type: application/json; charset=utf-8", None,
+              "exit %d, output %r, log %r" % (p.returncode, p.stdout[:300], p.stderr[-500:]))
+        r = json.loads(answer)
+        check(r["ResultItem"][0]["FollowType"] == 2, r, "follow_check answered on stdout")
+        check(b"register environment" in p.stderr, None,
+              "FOLLOW_DB_VERBOSE logged nothing: %r" % p.stderr[-500:])
+        check(b"recover" not in p.stderr.lower(), None,
+              "a CGI process ran recovery on a healthy environment:\n%s"
+              % p.stderr.decode("utf-8", "replace")[-2000:])
 
 
 def test_killed_processes_lose_nothing(srv):

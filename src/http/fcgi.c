@@ -122,7 +122,10 @@ static int install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop; /* no SA_RESTART: a blocked accept() must return */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+	/* SIGUSR1 too: multiwatch's default stop signal (its Debian 12 version maps -s names to
+	 * other signals; scripts/multiwatch-signal.sh picks one that arrives as SIGINT). */
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) != 0)
 		return -1;
 	sa.sa_handler = on_tick;
 	sa.sa_flags = SA_RESTART; /* the tick must not disturb the request's own system calls */

@@ -9,25 +9,70 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "webhook/libcurl.h"
 #include "common/log.h"
 #include "webhook/lease.h"
+#include "webhook/libcurl.h"
 #include "webhook/webhook.h"
 
 #define IDLE_MS 50          /* how often an idle dispatcher looks at the outbox */
 #define BACKOFF_MAX_MS 60000
 #define STATUS_EVERY_MS 60000
+#define STOP_GRACE_TICKS 5 /* seconds a stopping dispatcher may take: one delivery's timeout */
 #define ONCE_BUDGET_MS 50000 /* a --dispatch-once run ends within a one-minute cron interval */
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, ticks_since_stop;
+static const struct store *watched; /* for the tick: the store the dispatcher works on */
 
 static void on_stop(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+static void say(const char *msg, size_t len)
+{
+	if (write(2, msg, len) < 0) {
+		/* nothing more to do */
+	}
+}
+
+/* A dispatcher blocked on a lock of a process that was killed waits forever: recovery by
+ * another process has replaced the environment it holds (a worker notices the same way, see
+ * http.h). Exiting lets lighttpd or multiwatch start a fresh one; nothing is lost, as an event
+ * leaves the outbox only after its delivery. The same tick ends one that cannot honour a stop.
+ * Only async-signal-safe calls here. */
+static void on_tick(int sig)
+{
+	static const char stuck[] = "follow: dispatcher stuck on a recovered database; exiting\n";
+	static const char slow[] = "follow: dispatcher did not stop in time; exiting\n";
+	(void)sig;
+	if (watched && store_orphaned(watched)) {
+		say(stuck, sizeof(stuck) - 1);
+		_exit(75);
+	}
+	if (stopping && ++ticks_since_stop > STOP_GRACE_TICKS) {
+		say(slow, sizeof(slow) - 1);
+		_exit(0);
+	}
+}
+
+static int start_tick(const struct store *s)
+{
+	struct sigaction sa;
+	struct itimerval it;
+	watched = s;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = 1;
+	it.it_interval = it.it_value;
+	return sigaction(SIGALRM, &sa, NULL) == 0 && setitimer(ITIMER_REAL, &it, NULL) == 0 ? 0 : -1;
 }
 
 static void nap(long ms)
@@ -139,6 +184,11 @@ static int dispatch_with_curl(struct app *app, int once)
 		LOG("cannot set up the webhook dispatcher: %s", cu ? "curl_global_init failed" : err);
 		return 1;
 	}
+	if (start_tick(app->store) != 0) {
+		LOG("cannot set up the webhook dispatcher's watchdog");
+		cu->global_cleanup();
+		return 1;
+	}
 	/* Two dispatchers would deliver the head event twice: overlapping cron runs, or a cron
 	 * run beside a long-lived dispatcher. A cron run that finds the lease taken has nothing
 	 * to do; a long-lived one waits its turn. */
@@ -165,7 +215,9 @@ int dispatch_run(struct app *app, int once)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) {
+	/* SIGUSR1 too: multiwatch's default stop signal. */
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) != 0) {
 		LOG("cannot set up the webhook dispatcher");
 		return 1;
 	}

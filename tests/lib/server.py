@@ -13,7 +13,7 @@ import time
 
 from client import ADMIN, ROOT, SDKAPPID, SECRET_KEY, Client
 
-__all__ = ["FCGI", "DEFAULT_CONF", "free_port", "write_private", "Server"]
+__all__ = ["FCGI", "DEFAULT_CONF", "free_port", "write_private", "live_processes", "Server"]
 
 # FOLLOW_FCGI (set by make test for the sanitizer build) replaces the responder binary.
 FCGI = os.environ.get("FOLLOW_FCGI") or os.path.join(ROOT, "cgi-bin", "follow.fcgi")
@@ -62,8 +62,8 @@ def _killpg(pid, sig):
         return False
 
 
-def _group_alive(pgid):
-    """1 when a process of group pgid is still running (not a zombie)."""
+def live_processes():
+    """(pid, ppid, pgid) of every process that is running (not a zombie) now."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -72,9 +72,13 @@ def _group_alive(pgid):
                 fields = f.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # gone meanwhile
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            return True
-    return False
+        if fields[0] != "Z":
+            yield int(name), int(fields[1]), int(fields[2])
+
+
+def _group_alive(pgid):
+    """1 when a process of group pgid is still running (not a zombie)."""
+    return any(g == pgid for _, _, g in live_processes())
 
 
 def _wait_group_gone(pgid, seconds):
@@ -130,8 +134,10 @@ class Server(Client):
     def host_command(self):
         """Writes the web server's config for this run and returns the command that serves it
         in the foreground (lighttpd here; ApacheServer overrides it)."""
+        # `make test TLS_CERT=...` must not turn every test's lighttpd into an HTTPS one.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TLS_")}
         out = subprocess.run([LIGHTTPD_CONF_SH, ROOT, self.rundir, str(self.port), self.conf_path(),
-                              str(self.procs)], check=True, stdout=subprocess.PIPE).stdout
+                              str(self.procs)], check=True, stdout=subprocess.PIPE, env=env).stdout
         lconf = os.path.join(self.rundir, "lighttpd.conf")
         with open(lconf, "wb") as f:
             f.write(out)
