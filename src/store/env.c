@@ -13,6 +13,7 @@
 
 #include "common/lockfile.h"
 #include "common/log.h"
+#include "store/holdwatch.h"
 #include "store/store_int.h"
 
 #define MAX_TRIES 40 /* attempts of one transaction (deadlocks, a recovery elsewhere) */
@@ -35,10 +36,17 @@ static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 	log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
 }
 
+static int db_verbose; /* FOLLOW_DB_VERBOSE is set */
+
+/* Registry messages are always asked for: "recovery required" tells the open-lock watchdog
+ * that this process is the one recovering, and may take long (holdwatch.c). */
 static void db_msgcall(const DB_ENV *env, const char *msg)
 {
 	(void)env;
-	log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
+	if (strstr(msg, "recovery required"))
+		holdwatch_recovering();
+	if (db_verbose)
+		log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
 }
 
 int env_configure(DB_ENV *env)
@@ -47,12 +55,11 @@ int env_configure(DB_ENV *env)
 	env->set_errcall(env, db_errcall);
 	/* FOLLOW_DB_VERBOSE=1 logs each open's registry decisions and recoveries: who recovered
 	 * the environment, and why, is otherwise invisible. */
-	if (getenv("FOLLOW_DB_VERBOSE")) {
-		env->set_msgcall(env, db_msgcall);
-		if ((ret = env->set_verbose(env, DB_VERB_REGISTER, 1)) != 0 ||
-		    (ret = env->set_verbose(env, DB_VERB_RECOVERY, 1)) != 0)
-			return ret;
-	}
+	db_verbose = getenv("FOLLOW_DB_VERBOSE") != NULL;
+	env->set_msgcall(env, db_msgcall);
+	if ((ret = env->set_verbose(env, DB_VERB_REGISTER, 1)) != 0 ||
+	    (db_verbose && (ret = env->set_verbose(env, DB_VERB_RECOVERY, 1)) != 0))
+		return ret;
 	/* Sizes apply when the environment is created; every process asks for the same. */
 	if ((ret = env->set_cachesize(env, 0, ENV_CACHE_BYTES, 1)) != 0 ||
 	    (ret = env->set_lk_max_locks(env, ENV_MAX_LOCKS)) != 0 ||
@@ -138,7 +145,9 @@ static void close_env(struct store *s)
 		return;
 	if ((fd = open_lock(s, err, sizeof(err))) < 0)
 		LOG("%s; closing without it", err);
+	holdwatch_start();
 	close_handles(s);
+	holdwatch_stop();
 	if (fd >= 0)
 		open_unlock(fd);
 }
@@ -150,7 +159,9 @@ static int open_env(struct store *s, char *err, size_t errlen)
 	int fd, ret;
 	if ((fd = open_lock(s, err, errlen)) < 0)
 		return EAGAIN;
+	holdwatch_start();
 	ret = open_env_locked(s, err, errlen);
+	holdwatch_stop();
 	open_unlock(fd);
 	return ret;
 }

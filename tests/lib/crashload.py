@@ -102,12 +102,17 @@ def fcgi_children(srv, role=None):
 
 
 def kill_workers(srv, deadline, kills, lock):
-    """SIGKILLs a random FastCGI process (worker or dispatcher) every ~0.5 s."""
+    """SIGKILLs a random FastCGI process (worker or dispatcher), or a CGI process, every ~0.5 s."""
     rnd = random.Random(99)
     while time.time() < deadline:
         time.sleep(rnd.uniform(0.3, 0.7))
         with lock:
-            pids = fcgi_children(srv)
+            # A plain CGI process lives a few milliseconds: look again for a moment.
+            for _ in range(40):
+                pids = fcgi_children(srv)
+                if pids:
+                    break
+                time.sleep(0.005)
             if pids:
                 try:
                     os.kill(rnd.choice(pids), signal.SIGKILL)

@@ -1,0 +1,11 @@
+/* holdwatch.h - a bound on holding the open lock (see holdwatch.c for why). */
+#ifndef HOLDWATCH_H
+#define HOLDWATCH_H
+
+/* Around every hold of the open lock: past the bound, the process exits. */
+void holdwatch_start(void);
+void holdwatch_stop(void);
+/* This process found dead processes and runs recovery: that may take long. */
+void holdwatch_recovering(void);
+
+#endif
