@@ -4,10 +4,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/tick.h"
 #include "http/request.h"
 
 #define TICK_MS 1000
@@ -47,21 +47,6 @@ static void on_tick(int sig)
 	_exit(75);
 }
 
-static int start_tick(void)
-{
-	struct sigaction sa;
-	struct itimerval it;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_tick;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = TICK_MS / 1000;
-	it.it_value.tv_usec = (TICK_MS % 1000) * 1000;
-	it.it_interval = it.it_value;
-	return sigaction(SIGALRM, &sa, NULL) == 0 && setitimer(ITIMER_REAL, &it, NULL) == 0 ? 0 : -1;
-}
-
 static int stdin_read(void *src, char *buf, int n)
 {
 	ssize_t got;
@@ -93,7 +78,7 @@ int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check 
 	stuck_ctx = ctx;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN; /* a client gone mid-answer is an error return, not a death */
-	if (sigaction(SIGPIPE, &sa, NULL) != 0 || (stuck && start_tick() != 0)) {
+	if (sigaction(SIGPIPE, &sa, NULL) != 0 || (stuck && tick_every(on_tick, TICK_MS) != 0)) {
 		LOG("cannot set up the CGI responder");
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/tick.h"
 #include "store/holdwatch.h"
 
 #define HOLD_MAX_MS 3000 /* an open or close takes milliseconds; recovery is exempt */
@@ -40,16 +41,11 @@ static void on_timer(int sig)
 
 static int set_up(void)
 {
-	struct sigaction sa;
 	struct sigevent ev;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_timer;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
 	memset(&ev, 0, sizeof(ev));
 	ev.sigev_notify = SIGEV_SIGNAL;
 	ev.sigev_signo = SIGRTMIN;
-	if (sigaction(SIGRTMIN, &sa, NULL) != 0 || timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) {
+	if (on_signal(SIGRTMIN, on_timer) != 0 || timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) {
 		LOG("cannot set up the open-lock watchdog; opens are unbounded");
 		return -1;
 	}

@@ -9,11 +9,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/tick.h"
 #include "webhook/lease.h"
 #include "webhook/libcurl.h"
 #include "webhook/webhook.h"
@@ -58,21 +58,6 @@ static void on_tick(int sig)
 		say(slow, sizeof(slow) - 1);
 		_exit(0);
 	}
-}
-
-static int start_tick(const struct store *s)
-{
-	struct sigaction sa;
-	struct itimerval it;
-	watched = s;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_tick;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = 1;
-	it.it_interval = it.it_value;
-	return sigaction(SIGALRM, &sa, NULL) == 0 && setitimer(ITIMER_REAL, &it, NULL) == 0 ? 0 : -1;
 }
 
 static void nap(long ms)
@@ -184,7 +169,8 @@ static int dispatch_with_curl(struct app *app, int once)
 		LOG("cannot set up the webhook dispatcher: %s", cu ? "curl_global_init failed" : err);
 		return 1;
 	}
-	if (start_tick(app->store) != 0) {
+	watched = app->store;
+	if (tick_every(on_tick, 1000) != 0) {
 		LOG("cannot set up the webhook dispatcher's watchdog");
 		cu->global_cleanup();
 		return 1;

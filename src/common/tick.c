@@ -1,0 +1,26 @@
+/* tick.c - signal handlers that restart what they interrupt, and SIGALRM every so often. */
+#include "common/tick.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+
+int on_signal(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+int tick_every(void (*handler)(int), long ms)
+{
+	struct itimerval it;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	it.it_interval = it.it_value;
+	return on_signal(SIGALRM, handler) == 0 && setitimer(ITIMER_REAL, &it, NULL) == 0 ? 0 : -1;
+}

@@ -1,0 +1,12 @@
+/* tick.h - signal handlers, and a periodic SIGALRM for a process's watchdog checks. */
+#ifndef TICK_H
+#define TICK_H
+
+/* Installs handler for sig; system calls it interrupts are restarted. 0 on success. */
+int on_signal(int sig, void (*handler)(int));
+
+/* Calls handler (from the signal: async-signal-safe calls only) every ms milliseconds;
+ * system calls it interrupts are restarted. 0 on success. */
+int tick_every(void (*handler)(int), long ms);
+
+#endif
