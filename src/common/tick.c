@@ -24,3 +24,11 @@ int tick_every(void (*handler)(int), long ms)
 	it.it_interval = it.it_value;
 	return on_signal(SIGALRM, handler) == 0 && setitimer(ITIMER_REAL, &it, NULL) == 0 ? 0 : -1;
 }
+
+void tick_stop(void)
+{
+	struct itimerval it;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_IGN); /* one already pending is dropped */
+}

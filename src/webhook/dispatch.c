@@ -179,6 +179,7 @@ static int dispatch_with_curl(struct app *app, int once)
 	 * run beside a long-lived dispatcher. A cron run that finds the lease taken has nothing
 	 * to do; a long-lived one waits its turn. */
 	if ((lease = lease_take(app->conf.data_dir, !once, &stopping, err, sizeof(err))) < 0) {
+		tick_stop();
 		cu->global_cleanup();
 		if (*err)
 			LOG("%s", err);
@@ -188,6 +189,7 @@ static int dispatch_with_curl(struct app *app, int once)
 	}
 	lease_load(lease, &rt);
 	ret = once ? dispatch_due(app, lease, &rt) : dispatch_forever(app, lease, &rt);
+	tick_stop(); /* before the caller closes and frees the store the tick looks at */
 	close(lease);
 	cu->global_cleanup();
 	return ret;
