@@ -109,7 +109,11 @@ test-sanitizers: build/san/follow.fcgi build/san/followctl $(SAN_UNIT_TESTS)
 	@FOLLOW_FCGI=$(CURDIR)/build/san/follow.fcgi FOLLOWCTL=$(CURDIR)/build/san/followctl \
 		ASAN_OPTIONS=log_path=$(SAN_LOG)/asan UBSAN_OPTIONS=log_path=$(SAN_LOG)/ubsan \
 		SANITIZER_LOG=$(SAN_LOG) ./tests/run.sh
-	@if [ -n "$$(ls -A $(SAN_LOG))" ]; then echo "sanitizer reports:"; cat $(SAN_LOG)/*; exit 1; fi
+	@# One line is not a finding: LeakSanitizer's "Unable to get registers from thread N" when
+	@# a kill test SIGKILLs a process during its exit leak check (the thread it stops is gone).
+	@if [ -n "$$(ls -A $(SAN_LOG))" ] && \
+		grep -qv '^==[0-9]*==Unable to get registers from thread [0-9]*\.$$' $(SAN_LOG)/*; then \
+		echo "sanitizer reports:"; cat $(SAN_LOG)/*; exit 1; fi
 	@echo "sanitizers: no reports"
 
 bench: deps-bench
