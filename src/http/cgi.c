@@ -18,18 +18,6 @@ static volatile sig_atomic_t in_handler; /* nothing of the answer is written yet
 static http_stuck_check stuck_check;
 static void *stuck_ctx;
 
-static int write_all(const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(1, p, len);
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* As in a FastCGI worker: a process stuck on a database that another one recovered (after the
  * web server's timeout killed a CGI process mid-call) answers 30006 and exits, rather than wait
  * for the same timeout. Only async-signal-safe calls here. */
@@ -43,7 +31,7 @@ static void on_tick(int sig)
 		/* nothing more to do */
 	}
 	if (in_handler)
-		write_all(http_stuck_answer, http_stuck_answer_len);
+		http_write_all(1, HTTP_STUCK_ANSWER, sizeof(HTTP_STUCK_ANSWER) - 1);
 	_exit(75);
 }
 
@@ -89,8 +77,9 @@ int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check 
 		out = handle(&req, ctx);
 		in_handler = 0;
 	}
-	ret = write_all(http_head, http_head_len) ||
-	      write_all(out ? out : http_out_of_memory, strlen(out ? out : http_out_of_memory));
+	ret = http_write_all(1, http_head, http_head_len) ||
+	      http_write_all(1, out ? out : http_out_of_memory,
+			     strlen(out ? out : http_out_of_memory));
 	if (ret)
 		LOG("client went away before the answer was written");
 	if (req.body_too_big)

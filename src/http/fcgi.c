@@ -25,8 +25,8 @@ static FCGX_Request *current; /* the request being served, for the stuck answer 
  * handler, which only patches in the request id and calls write(). Without it the web server
  * answered HTTP 500 for every request a recovery left stuck, not only the killed worker's. */
 #define FCGI_HEADER 8
-static unsigned char *stuck_answer;
-static size_t stuck_len;
+#define STUCK_LEN (sizeof(HTTP_STUCK_ANSWER) - 1)
+static unsigned char stuck_answer[3 * FCGI_HEADER + STUCK_LEN + 8];
 
 static unsigned char *fcgi_header(unsigned char *p, int type, size_t len)
 {
@@ -39,39 +39,30 @@ static unsigned char *fcgi_header(unsigned char *p, int type, size_t len)
 	return p + FCGI_HEADER;
 }
 
-static int prepare_stuck_answer(void)
+static void prepare_stuck_answer(void)
 {
-	unsigned char *p;
-	stuck_len = 3 * FCGI_HEADER + http_stuck_answer_len + 8;
-	if (!(p = stuck_answer = malloc(stuck_len)))
-		return -1;
-	p = fcgi_header(p, FCGI_STDOUT, http_stuck_answer_len);
-	memcpy(p, http_stuck_answer, http_stuck_answer_len);
-	p += http_stuck_answer_len;
+	unsigned char *p = stuck_answer;
+	p = fcgi_header(p, FCGI_STDOUT, STUCK_LEN);
+	memcpy(p, HTTP_STUCK_ANSWER, STUCK_LEN);
+	p += STUCK_LEN;
 	p = fcgi_header(p, FCGI_STDOUT, 0); /* end of the stream */
 	p = fcgi_header(p, FCGI_END_REQUEST, 8);
 	memset(p, 0, 8); /* appStatus 0, FCGI_REQUEST_COMPLETE */
-	return 0;
 }
 
 /* Async-signal-safe: the handler has written nothing yet while the store is stuck. */
 static void send_stuck_answer(void)
 {
-	size_t off = 0, body = FCGI_HEADER + http_stuck_answer_len;
+	size_t body = FCGI_HEADER + STUCK_LEN;
 	size_t at[3] = {0, body, body + FCGI_HEADER};
 	int i;
-	if (!in_handler || !current || current->ipcFd < 0 || !stuck_answer)
+	if (!in_handler || !current || current->ipcFd < 0)
 		return;
 	for (i = 0; i < 3; i++) {
 		stuck_answer[at[i] + 2] = (unsigned char)(current->requestId >> 8);
 		stuck_answer[at[i] + 3] = (unsigned char)current->requestId;
 	}
-	while (off < stuck_len) {
-		ssize_t n = write(current->ipcFd, stuck_answer + off, stuck_len - off);
-		if (n <= 0)
-			return;
-		off += (size_t)n;
-	}
+	http_write_all(current->ipcFd, stuck_answer, sizeof(stuck_answer));
 }
 
 /* A one-shot timer; 0 disarms it. */
@@ -162,12 +153,11 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		return cgi_serve(max_body, handle, ctx, stuck);
 	stuck_check = stuck;
 	stuck_ctx = ctx;
-	if (install_signals() != 0 || FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0 ||
-	    prepare_stuck_answer() != 0) {
+	if (install_signals() != 0 || FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
 		LOG("cannot set up the FastCGI responder");
-		free(stuck_answer);
 		return -1;
 	}
+	prepare_stuck_answer();
 	current = &r;
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
 		struct http_req req;
@@ -193,6 +183,5 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		}
 	}
 	FCGX_Free(&r, 1);
-	free(stuck_answer);
 	return status;
 }

@@ -4,16 +4,10 @@
 #include <fcgiapp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define HEAD "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
-
-const char http_head[] = HEAD;
-const size_t http_head_len = sizeof(HEAD) - 1;
-
-#define STUCK HEAD "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,\"ErrorInfo\":\"the database " \
-		   "was recovered while this call waited; please retry\",\"ErrorDisplay\":\"\"}"
-const char http_stuck_answer[] = STUCK;
-const size_t http_stuck_answer_len = sizeof(STUCK) - 1;
+const char http_head[] = HTTP_HEAD;
+const size_t http_head_len = sizeof(HTTP_HEAD) - 1;
 
 const char http_out_of_memory[] = "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,"
 				  "\"ErrorInfo\":\"out of memory\",\"ErrorDisplay\":\"\"}";
@@ -101,4 +95,17 @@ void http_req_free(struct http_req *req)
 	free(req->query);
 	free(req->body);
 	memset(req, 0, sizeof(*req));
+}
+
+int http_write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	while (len > 0) {
+		ssize_t n = write(fd, c, len);
+		if (n <= 0)
+			return -1;
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
