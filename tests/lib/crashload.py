@@ -122,7 +122,7 @@ def kill_workers(srv, deadline, kills, lock):
         time.sleep(rnd.uniform(0.3, 0.7))
         with lock:
             # A plain CGI process lives a few milliseconds: look again for a moment.
-            for _ in range(40):
+            for _ in range(100):
                 pids = fcgi_children(srv)
                 if pids:
                     break
