@@ -113,6 +113,7 @@ int main(int argc, char **argv)
 	/* A store that cannot open (disk full, unwritable folder) still lets the process answer
 	 * a clear 30006 before it is replaced, rather than die with nothing said. */
 	conf_store_opts(&app.conf, &app.opts);
+	app.opts.lazy_tables = !dispatcher && http_is_cgi();
 	app.last_probe = 0;
 	app.store_lost = 0;
 	if (!(app.store = store_open(&app.opts, err, sizeof(err)))) {

@@ -70,13 +70,16 @@ static int delete_edges(struct store *s, DB_TXN *txn, const char *victim, struct
 	struct store_item it;
 	struct account oa;
 	DBT key, val;
+	DB *db;
 	DBC *c;
 	int ret, t_ret, found;
 	uint32_t back;
 
+	if ((ret = store_table(s, table, &db)) != 0)
+		return ret;
 	/* Each pass re-reads the first entry: edge_del removes it, so the list shrinks to empty. */
 	for (;;) {
-		if ((ret = s->db[table]->cursor(s->db[table], txn, &c, 0)) != 0)
+		if ((ret = db->cursor(db, txn, &c, 0)) != 0)
 			return ret;
 		memcpy(kbuf, victim, strlen(victim));
 		dbt_user(&key, kbuf, sizeof(kbuf));
@@ -117,8 +120,11 @@ static int account_delete_body(struct store *s, DB_TXN *txn, void *argp)
 	struct delete_arg *arg = argp;
 	struct account a;
 	DBT key;
+	DB *profiles, *accounts;
 	int ret;
-	if ((ret = account_get(s, txn, arg->id, &a, &arg->existed, 1)) != 0)
+	if ((ret = store_table(s, T_PROFILES, &profiles)) != 0 ||
+	    (ret = store_table(s, T_ACCOUNTS, &accounts)) != 0 ||
+	    (ret = account_get(s, txn, arg->id, &a, &arg->existed, 1)) != 0)
 		return ret;
 	if (!arg->existed)
 		return TXN_ROLLBACK;
@@ -126,10 +132,9 @@ static int account_delete_body(struct store *s, DB_TXN *txn, void *argp)
 	    (ret = delete_edges(s, txn, arg->id, &a, 0)) != 0)
 		return ret;
 	dbt_init(&key, arg->id, strlen(arg->id));
-	if ((ret = s->db[T_PROFILES]->del(s->db[T_PROFILES], txn, &key, 0)) != 0 &&
-	    ret != DB_NOTFOUND)
+	if ((ret = profiles->del(profiles, txn, &key, 0)) != 0 && ret != DB_NOTFOUND)
 		return ret;
-	return s->db[T_ACCOUNTS]->del(s->db[T_ACCOUNTS], txn, &key, 0);
+	return accounts->del(accounts, txn, &key, 0);
 }
 
 enum store_status store_account_delete(struct store *s, const char *id, int *existed)

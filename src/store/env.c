@@ -22,6 +22,8 @@
 #define ENV_MAX_LOCKERS 4000
 #define ENV_LOG_BUFFER (1024 * 1024)
 #define CKP_KB 1024 /* a commit checkpoints once this much log was written since the last */
+#define TABLE_OPEN_TRIES 20
+#define TABLE_OPEN_BACKOFF_US 20000
 
 static const char *const table_files[T_COUNT] = {
 	"accounts.db", "edges.db", "following.db", "fans.db",
@@ -154,6 +156,52 @@ static void close_env(struct store *s)
 
 static int open_env_locked(struct store *s, char *err, size_t errlen);
 
+/* Opens table i (flags: DB_CREATE or 0), trying up to tries times: a running writer can pick
+ * an open's locks as a deadlock victim. */
+static int table_open(struct store *s, int i, u_int32_t flags, int tries)
+{
+	int ret;
+	for (;;) {
+		DB *db;
+		if ((ret = db_create(&db, s->env, 0)) != 0)
+			return ret;
+		if ((i >= T_FOLLOWING && i <= T_MUTUAL && (ret = db->set_flags(db, DB_DUPSORT)) != 0) ||
+		    (i == T_OUTBOX && (ret = db->set_re_len(db, STORE_EVENT_BYTES)) != 0)) {
+			db->close(db, 0);
+			return ret;
+		}
+		/* The outbox is a queue: record numbers only grow, so they are event ids. */
+		ret = db->open(db, NULL, table_files[i], NULL, i == T_OUTBOX ? DB_QUEUE : DB_HASH,
+			       flags | DB_AUTO_COMMIT, 0600);
+		if (ret == 0) {
+			s->db[i] = db;
+			return 0;
+		}
+		db->close(db, 0);
+		if (--tries <= 0 || ret != DB_LOCK_DEADLOCK)
+			return ret;
+		usleep(TABLE_OPEN_BACKOFF_US);
+	}
+}
+
+static int table_exists(const struct store *s, int i)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", s->dir, table_files[i]);
+	return access(path, F_OK) == 0;
+}
+
+int store_table(struct store *s, int i, DB **db)
+{
+	int ret;
+	/* Outside the open lock: the files exist, and opening a handle is an ordinary locked
+	 * operation. A deadlock goes back to run_txn, which retries the whole transaction. */
+	if (!s->db[i] && (ret = table_open(s, i, 0, 1)) != 0)
+		return ret;
+	*db = s->db[i];
+	return 0;
+}
+
 static int open_env(struct store *s, char *err, size_t errlen)
 {
 	int fd, ret;
@@ -176,7 +224,7 @@ static int open_env_locked(struct store *s, char *err, size_t errlen)
 	 * opener can spin forever on a mutex the dead process held, with the registry locked.) */
 	u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			  DB_RECOVER | DB_REGISTER;
-	int ret, i, tries;
+	int ret, i;
 	DB_ENV *env;
 
 	s->region_ino = 0; /* not orphaned while (re)opening: recovery may be running */
@@ -202,33 +250,11 @@ static int open_env_locked(struct store *s, char *err, size_t errlen)
 		s->region_ino = st.st_ino;
 	}
 
-	for (i = 0; i < T_COUNT; i++) {
-		/* Opens are one at a time (open_lock), but a running writer can still pick this
-		 * open's locks as a deadlock victim. */
-		for (tries = 0;; tries++) {
-			DB *db;
-			if ((ret = db_create(&db, env, 0)) != 0)
-				goto err;
-			if ((i >= T_FOLLOWING && i <= T_MUTUAL &&
-			     (ret = db->set_flags(db, DB_DUPSORT)) != 0) ||
-			    (i == T_OUTBOX && (ret = db->set_re_len(db, STORE_EVENT_BYTES)) != 0)) {
-				db->close(db, 0);
-				goto err;
-			}
-			/* The outbox is a queue: record numbers only grow, so they are event ids. */
-			ret = db->open(db, NULL, table_files[i], NULL,
-				       i == T_OUTBOX ? DB_QUEUE : DB_HASH, DB_CREATE | DB_AUTO_COMMIT,
-				       0600);
-			if (ret == 0) {
-				s->db[i] = db;
-				break;
-			}
-			db->close(db, 0);
-			if (tries >= 20 || ret != DB_LOCK_DEADLOCK)
-				goto err;
-			usleep(20000);
-		}
-	}
+	/* Lazy tables still need every file made once, by an opener holding the lock. */
+	for (i = 0; i < T_COUNT; i++)
+		if ((!s->opts.lazy_tables || !table_exists(s, i)) &&
+		    (ret = table_open(s, i, DB_CREATE, TABLE_OPEN_TRIES)) != 0)
+			goto err;
 	return 0;
 err:
 	snprintf(err, errlen, "cannot open the database in %s: %s", s->dir, db_strerror(ret));

@@ -173,15 +173,15 @@ static int page_body(struct store *s, DB_TXN *txn, void *argp)
 	size_t startlen = 0;
 	struct account a;
 	DBT key, val;
+	DB *db;
 	DBC *c;
 	int ret, t_ret;
 	u_int32_t op;
 
 	page->n = 0;
 	page->more = 0;
-	if ((ret = account_acting(s, txn, arg->who, &a, 0)) != 0)
-		return ret;
-	if ((ret = s->db[arg->table]->cursor(s->db[arg->table], txn, &c, 0)) != 0)
+	if ((ret = account_acting(s, txn, arg->who, &a, 0)) != 0 ||
+	    (ret = store_table(s, arg->table, &db)) != 0 || (ret = db->cursor(db, txn, &c, 0)) != 0)
 		return ret;
 	memcpy(kbuf, arg->who, strlen(arg->who));
 	dbt_user(&key, kbuf, sizeof(kbuf));

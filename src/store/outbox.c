@@ -42,7 +42,9 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 	db_recno_t recno;
 	size_t i, changed = 0;
 	DBT key, val;
+	DB *db;
 	char ip[64];
+	int ret;
 
 	if (n > STORE_CHANGE_MAX)
 		return EINVAL; /* its event could not name every target */
@@ -69,7 +71,9 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 	key.ulen = sizeof(recno);
 	key.flags = DB_DBT_USERMEM;
 	dbt_init(&val, rec, sizeof(rec));
-	return s->db[T_OUTBOX]->put(s->db[T_OUTBOX], txn, &key, &val, DB_APPEND);
+	if ((ret = store_table(s, T_OUTBOX, &db)) != 0)
+		return ret;
+	return db->put(db, txn, &key, &val, DB_APPEND);
 }
 
 /* The exact inverse of outbox_append: every string fits and is an id where it must be, 1 to
@@ -108,11 +112,12 @@ static int head_body(struct store *s, DB_TXN *txn, void *argp)
 	unsigned char rec[STORE_EVENT_BYTES];
 	db_recno_t recno;
 	DBT key, val;
+	DB *db;
 	DBC *c;
 	int ret, t_ret;
 
 	arg->found = 0;
-	if ((ret = s->db[T_OUTBOX]->cursor(s->db[T_OUTBOX], txn, &c, 0)) != 0)
+	if ((ret = store_table(s, T_OUTBOX, &db)) != 0 || (ret = db->cursor(db, txn, &c, 0)) != 0)
 		return ret;
 	dbt_user(&key, &recno, sizeof(recno));
 	dbt_user(&val, rec, sizeof(rec));
@@ -148,19 +153,23 @@ static int done_body(struct store *s, DB_TXN *txn, void *argp)
 	struct done_arg *arg = argp;
 	db_recno_t recno = arg->id;
 	DBT key;
+	DB *outbox, *dead;
 	int ret;
+	if ((ret = store_table(s, T_OUTBOX, &outbox)) != 0 ||
+	    (ret = store_table(s, T_DEAD, &dead)) != 0)
+		return ret;
 	if (arg->ev) {
 		/* The dead letter keeps the event as the receiver would have seen it. */
 		unsigned char rec[STORE_EVENT_BYTES];
 		DBT val;
 		dbt_init(&key, &recno, sizeof(recno));
 		dbt_user(&val, rec, sizeof(rec));
-		if ((ret = s->db[T_OUTBOX]->get(s->db[T_OUTBOX], txn, &key, &val, DB_RMW)) != 0 ||
-		    (ret = s->db[T_DEAD]->put(s->db[T_DEAD], txn, &key, &val, 0)) != 0)
+		if ((ret = outbox->get(outbox, txn, &key, &val, DB_RMW)) != 0 ||
+		    (ret = dead->put(dead, txn, &key, &val, 0)) != 0)
 			return ret;
 	}
 	dbt_init(&key, &recno, sizeof(recno));
-	ret = s->db[T_OUTBOX]->del(s->db[T_OUTBOX], txn, &key, 0);
+	ret = outbox->del(outbox, txn, &key, 0);
 	return ret == DB_NOTFOUND || ret == DB_KEYEMPTY ? 0 : ret;
 }
 
@@ -190,10 +199,12 @@ static size_t count(DB *db)
 
 enum store_status store_outbox_counts(struct store *s, size_t *pending, size_t *dead)
 {
+	DB *outbox, *deadletter;
 	*pending = *dead = 0;
-	if (!s->env)
+	if (!s->env || store_table(s, T_OUTBOX, &outbox) != 0 ||
+	    store_table(s, T_DEAD, &deadletter) != 0)
 		return STORE_FAIL;
-	*pending = count(s->db[T_OUTBOX]);
-	*dead = count(s->db[T_DEAD]);
+	*pending = count(outbox);
+	*dead = count(deadletter);
 	return STORE_OK;
 }

@@ -86,11 +86,14 @@ static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct sto
 {
 	DBT key, val;
 	int ret;
+	DB *db;
 	dbt_init(&key, id, strlen(id));
 	memset(&val, 0, sizeof(val));
 	val.flags = DB_DBT_MALLOC;
 	memset(p, 0, sizeof(*p));
-	ret = s->db[T_PROFILES]->get(s->db[T_PROFILES], txn, &key, &val, rmw ? DB_RMW : 0);
+	if ((ret = store_table(s, T_PROFILES, &db)) != 0)
+		return ret;
+	ret = db->get(db, txn, &key, &val, rmw ? DB_RMW : 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
 	if (ret != 0)
@@ -112,6 +115,7 @@ static int profile_merge(struct store *s, DB_TXN *txn, const char *id, const str
 	unsigned char *buf;
 	size_t i, j, size;
 	DBT key, val;
+	DB *db;
 	int ret;
 
 	if (n == 0)
@@ -139,7 +143,8 @@ static int profile_merge(struct store *s, DB_TXN *txn, const char *id, const str
 	store_profile_free(&p);
 	dbt_init(&key, id, strlen(id));
 	dbt_init(&val, buf, size);
-	ret = s->db[T_PROFILES]->put(s->db[T_PROFILES], txn, &key, &val, 0);
+	if ((ret = store_table(s, T_PROFILES, &db)) == 0)
+		ret = db->put(db, txn, &key, &val, 0);
 	free(buf);
 	return ret;
 }

@@ -115,11 +115,15 @@ int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 {
 	unsigned char buf[12];
 	DBT key, val;
+	DB *db;
 	int ret;
+	memset(a, 0, sizeof(*a));
+	*found = 0;
+	if ((ret = store_table(s, T_ACCOUNTS, &db)) != 0)
+		return ret;
 	dbt_init(&key, id, strlen(id));
 	dbt_user(&val, buf, sizeof(buf));
-	ret = s->db[T_ACCOUNTS]->get(s->db[T_ACCOUNTS], txn, &key, &val, rmw ? DB_RMW : 0);
-	memset(a, 0, sizeof(*a));
+	ret = db->get(db, txn, &key, &val, rmw ? DB_RMW : 0);
 	*found = ret == 0;
 	if (ret == DB_NOTFOUND)
 		return 0;
@@ -142,12 +146,16 @@ int account_put(struct store *s, DB_TXN *txn, const char *id, const struct accou
 {
 	unsigned char buf[12];
 	DBT key, val;
+	DB *db;
+	int ret;
+	if ((ret = store_table(s, T_ACCOUNTS, &db)) != 0)
+		return ret;
 	put_le32(buf, a->following);
 	put_le32(buf + 4, a->followers);
 	put_le32(buf + 8, a->mutual);
 	dbt_init(&key, id, strlen(id));
 	dbt_init(&val, buf, sizeof(buf));
-	return s->db[T_ACCOUNTS]->put(s->db[T_ACCOUNTS], txn, &key, &val, 0);
+	return db->put(db, txn, &key, &val, 0);
 }
 
 /* Reads the edge from->to; *time is 0 when there is none (FollowTime 0 is never stored). */
@@ -157,11 +165,14 @@ int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to,
 	char kbuf[EDGE_KEY_MAX];
 	unsigned char vbuf[4];
 	DBT key, val;
+	DB *db;
 	int ret;
+	*time = 0;
+	if ((ret = store_table(s, T_EDGES, &db)) != 0)
+		return ret;
 	dbt_init(&key, kbuf, edge_key(kbuf, from, to));
 	dbt_user(&val, vbuf, sizeof(vbuf));
-	ret = s->db[T_EDGES]->get(s->db[T_EDGES], txn, &key, &val, rmw ? DB_RMW : 0);
-	*time = 0;
+	ret = db->get(db, txn, &key, &val, rmw ? DB_RMW : 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
 	if (ret != 0)
@@ -177,9 +188,13 @@ int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t
 {
 	unsigned char buf[IDX_MAX];
 	DBT key, val;
+	DB *db;
+	int ret;
+	if ((ret = store_table(s, table, &db)) != 0)
+		return ret;
 	dbt_init(&key, owner, strlen(owner));
 	dbt_init(&val, buf, idx_encode(buf, time, other));
-	return s->db[table]->put(s->db[table], txn, &key, &val, DB_NODUPDATA);
+	return db->put(db, txn, &key, &val, DB_NODUPDATA);
 }
 
 int idx_del(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
@@ -187,11 +202,12 @@ int idx_del(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t
 {
 	unsigned char buf[IDX_MAX];
 	DBT key, val;
+	DB *db;
 	DBC *c;
 	int ret, t_ret;
 	dbt_init(&key, owner, strlen(owner));
 	dbt_init(&val, buf, idx_encode(buf, time, other));
-	if ((ret = s->db[table]->cursor(s->db[table], txn, &c, 0)) != 0)
+	if ((ret = store_table(s, table, &db)) != 0 || (ret = db->cursor(db, txn, &c, 0)) != 0)
 		return ret;
 	ret = c->get(c, &key, &val, DB_GET_BOTH | DB_RMW);
 	if (ret == 0)
@@ -216,12 +232,14 @@ int edge_add(struct store *s, DB_TXN *txn, const char *from, const char *to, uin
 	char kbuf[EDGE_KEY_MAX];
 	unsigned char vbuf[4];
 	DBT key, val;
+	DB *db;
 	int ret;
 
 	dbt_init(&key, kbuf, edge_key(kbuf, from, to));
 	put_le32(vbuf, now);
 	dbt_init(&val, vbuf, 4);
-	if ((ret = s->db[T_EDGES]->put(s->db[T_EDGES], txn, &key, &val, 0)) != 0 ||
+	if ((ret = store_table(s, T_EDGES, &db)) != 0 ||
+	    (ret = db->put(db, txn, &key, &val, 0)) != 0 ||
 	    (ret = idx_add(s, txn, T_FOLLOWING, from, now, to)) != 0 ||
 	    (ret = idx_add(s, txn, T_FANS, to, now, from)) != 0)
 		return ret;
@@ -244,10 +262,11 @@ int edge_del(struct store *s, DB_TXN *txn, const char *from, const char *to, uin
 {
 	char kbuf[EDGE_KEY_MAX];
 	DBT key;
+	DB *db;
 	int ret;
 
 	dbt_init(&key, kbuf, edge_key(kbuf, from, to));
-	if ((ret = s->db[T_EDGES]->del(s->db[T_EDGES], txn, &key, 0)) != 0 ||
+	if ((ret = store_table(s, T_EDGES, &db)) != 0 || (ret = db->del(db, txn, &key, 0)) != 0 ||
 	    (ret = idx_del(s, txn, T_FOLLOWING, from, t, to)) != 0 ||
 	    (ret = idx_del(s, txn, T_FANS, to, t, from)) != 0)
 		return ret;

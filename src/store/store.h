@@ -37,6 +37,9 @@ struct store_opts {
 	uint32_t max_following; /* 0 = no limit */
 	uint32_t max_followers; /* 0 = no limit */
 	uint32_t max_mutual;    /* 0 = no limit */
+	/* Open each table at its first use rather than all at once: plain CGI serves one call per
+	 * process, and a call reads two or three of the eight tables. */
+	int lazy_tables;
 };
 
 struct store_counts {

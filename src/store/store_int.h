@@ -46,6 +46,10 @@ struct account {
 	uint32_t following, followers, mutual;
 };
 
+/* Table i's handle, opened now when the store's tables are lazy; 0 or a Berkeley DB error (a
+ * deadlock: the transaction retries). Every use of a table inside src/store/ goes through it. */
+int store_table(struct store *s, int i, DB **db);
+
 /* A transaction's work; it must start from scratch each time it is called (retries). */
 typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
 
