@@ -63,7 +63,8 @@ void api_multiaccount_import(struct call *c, struct reply *r)
 	struct batch b;
 	struct store_import items[BATCH_MAX];
 	struct store_tag tags[BATCH_MAX][2];
-	struct json_object *fail, *list = NULL;
+	struct json_object *list = NULL;
+	reply_node fail;
 	int modern = json_object_object_get_ex(c->body, "AccountList", NULL);
 	size_t i;
 
@@ -87,7 +88,7 @@ void api_multiaccount_import(struct call *c, struct reply *r)
 	}
 	if (import_all(c, r, items, b.nst) != 0)
 		return;
-	fail = reply_array(r, NULL, "FailAccounts");
+	fail = reply_array(r, REPLY_ROOT, "FailAccounts");
 	for (i = 0; i < b.n; i++)
 		if (b.code[i])
 			reply_append_str(r, fail, b.ids[i], b.idlen[i]);
@@ -96,7 +97,7 @@ void api_multiaccount_import(struct call *c, struct reply *r)
 void api_account_check(struct call *c, struct reply *r)
 {
 	struct batch b;
-	struct json_object *arr, *item;
+	reply_node arr, item;
 	size_t i;
 
 	if (batch_read(c, r, "CheckItem", "UserID", NULL, &b) != 0)
@@ -105,7 +106,7 @@ void api_account_check(struct call *c, struct reply *r)
 		reply_fail(r, ERR_ACCOUNT_INTERNAL, NULL);
 		return;
 	}
-	arr = reply_array(r, NULL, "ResultItem");
+	arr = reply_array(r, REPLY_ROOT, "ResultItem");
 	for (i = 0; i < b.n; i++) {
 		const struct store_target *t = batch_target(&b, i);
 		item = reply_result(r, arr, "UserID", b.ids[i], b.idlen[i], b.code[i], b.why[i]);
@@ -116,7 +117,7 @@ void api_account_check(struct call *c, struct reply *r)
 void api_account_delete(struct call *c, struct reply *r)
 {
 	struct batch b;
-	struct json_object *arr;
+	reply_node arr;
 	int code[BATCH_MAX];
 	size_t i;
 
@@ -128,7 +129,7 @@ void api_account_delete(struct call *c, struct reply *r)
 		enum store_status st = store_account_delete(c->app->store, b.st[i].id, &existed);
 		code[i] = st != STORE_OK ? ERR_ACCOUNT_INTERNAL : existed ? 0 : ERR_NO_ACCOUNT;
 	}
-	arr = reply_array(r, NULL, "ResultItem");
+	arr = reply_array(r, REPLY_ROOT, "ResultItem");
 	for (i = 0; i < b.n; i++)
 		reply_result(r, arr, "UserID", b.ids[i], b.idlen[i],
 			     b.slot[i] >= 0 ? code[b.slot[i]] : b.code[i],

@@ -47,8 +47,7 @@ static int result_code(enum store_result res)
 }
 
 /* Appends one ResultItem-style entry for batch entry i; returns it for extra fields. */
-static struct json_object *entry_result(struct reply *r, struct json_object *arr,
-					const struct batch *b, size_t i)
+static reply_node entry_result(struct reply *r, reply_node arr, const struct batch *b, size_t i)
 {
 	const struct store_target *t = batch_target(b, i);
 	int code = t ? result_code(t->result) : b->code[i];
@@ -69,7 +68,7 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 	struct store_origin origin;
 	const struct store_origin *event;
 	struct batch b;
-	struct json_object *arr;
+	reply_node arr;
 	const char *from;
 	enum store_status st;
 	size_t i;
@@ -88,7 +87,7 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 		st = store_follow_delete(s, from, b.st, b.nst, event);
 	if (store_failed(r, st, from))
 		return;
-	arr = reply_array(r, NULL, "ResultItem");
+	arr = reply_array(r, REPLY_ROOT, "ResultItem");
 	for (i = 0; i < b.n; i++)
 		entry_result(r, arr, &b, i);
 }
@@ -107,24 +106,24 @@ typedef enum store_status (*target_read)(struct store *s, const char *from,
 					 struct store_target *t, size_t n);
 
 /* The shape shared by check and get_info: From_Account, its To_Account list, one store read.
- * Returns the answer's array `key`, or NULL after a failure (the reply then says why). */
-static struct json_object *read_targets(struct call *c, struct reply *r, struct batch *b,
-					target_read read, const char *key)
+ * Returns the answer's array `key`, or -1 after a failure (the reply then says why). */
+static reply_node read_targets(struct call *c, struct reply *r, struct batch *b, target_read read,
+			       const char *key)
 {
 	const char *from;
 	if (read_from(c, r, &from) != 0 || batch_read(c, r, "To_Account", NULL, NULL, b) != 0 ||
 	    store_failed(r, read(c->app->store, from, b->st, b->nst), from))
-		return NULL;
-	return reply_array(r, NULL, key);
+		return -1;
+	return reply_array(r, REPLY_ROOT, key);
 }
 
 void api_follow_check(struct call *c, struct reply *r)
 {
 	struct batch b;
-	struct json_object *arr, *item;
+	reply_node arr, item;
 	size_t i;
 
-	if (!(arr = read_targets(c, r, &b, store_follow_check, "ResultItem")))
+	if ((arr = read_targets(c, r, &b, store_follow_check, "ResultItem")) < 0)
 		return;
 	for (i = 0; i < b.n; i++) {
 		const struct store_target *t = batch_target(&b, i);
@@ -136,10 +135,10 @@ void api_follow_check(struct call *c, struct reply *r)
 void api_follow_get_info(struct call *c, struct reply *r)
 {
 	struct batch b;
-	struct json_object *arr, *item;
+	reply_node arr, item;
 	size_t i;
 
-	if (!(arr = read_targets(c, r, &b, store_follow_info, "FollowInfo")))
+	if ((arr = read_targets(c, r, &b, store_follow_info, "FollowInfo")) < 0)
 		return;
 	for (i = 0; i < b.n; i++) {
 		const struct store_target *t = batch_target(&b, i);
@@ -200,7 +199,7 @@ void api_follow_get(struct call *c, struct reply *r)
 	struct store_profile *profiles = NULL;
 	const char **ids = NULL;
 	int *exists = NULL;
-	struct json_object *arr, *item;
+	reply_node arr, item;
 	enum store_list kind;
 	const char *from;
 	char next[CURSOR_MAX] = "";
@@ -224,7 +223,7 @@ void api_follow_get(struct call *c, struct reply *r)
 		reply_fail(r, ERR_INTERNAL, NULL);
 		goto out;
 	}
-	arr = reply_array(r, NULL, "FollowItem");
+	arr = reply_array(r, REPLY_ROOT, "FollowItem");
 	for (i = 0; i < page.n; i++) {
 		item = reply_object(r, arr);
 		reply_str(r, item, "To_Account", page.items[i].id);
@@ -235,7 +234,7 @@ void api_follow_get(struct call *c, struct reply *r)
 	}
 	if (page.more && page.n)
 		cursor_encode(kind, &page.items[page.n - 1], next);
-	reply_str(r, r->root, "NextCursor", next);
+	reply_str(r, REPLY_ROOT, "NextCursor", next);
 out:
 	for (i = 0; profiles && i < page.n; i++)
 		store_profile_free(&profiles[i]);

@@ -9,14 +9,14 @@
 #include "common/errors.h"
 #include "common/tags.h"
 
-void profile_items(struct reply *r, struct json_object *parent, const struct store_profile *p,
+void profile_items(struct reply *r, reply_node parent, const struct store_profile *p,
 		   const char *const *only, size_t n_only)
 {
-	struct json_object *arr = reply_array(r, parent, "ProfileItem");
+	reply_node arr = reply_array(r, parent, "ProfileItem");
 	size_t i, k, count = only ? n_only : p->n;
 	for (k = 0; k < count; k++) {
 		const struct store_tag *t = NULL;
-		struct json_object *item;
+		reply_node item;
 		for (i = 0; i < p->n; i++)
 			if (!only || strcmp(p->tag[i].name, only[k]) == 0) {
 				t = &p->tag[only ? i : k];
@@ -131,7 +131,7 @@ void api_portrait_get(struct call *c, struct reply *r)
 	const char *names[STORE_TAGS_MAX], *ids[BATCH_MAX];
 	struct store_profile *profiles = NULL;
 	int exists[BATCH_MAX];
-	struct json_object *arr, *item;
+	reply_node arr, item;
 	struct batch b;
 	size_t i, n_names;
 
@@ -148,7 +148,7 @@ void api_portrait_get(struct call *c, struct reply *r)
 		reply_fail(r, ERR_ACCOUNT_INTERNAL, NULL);
 		goto out;
 	}
-	arr = reply_array(r, NULL, "UserProfileItem");
+	arr = reply_array(r, REPLY_ROOT, "UserProfileItem");
 	for (i = 0; i < b.n; i++) {
 		int slot = b.slot[i];
 		int code = slot < 0 ? b.code[i] : exists[slot] ? 0 : ERR_PROFILE_NO_ACCOUNT;

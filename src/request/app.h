@@ -67,7 +67,7 @@ void api_portrait_get(struct call *c, struct reply *r);
 
 /* Appends "ProfileItem": [{Tag, Value}...] to parent: the profile's tags, or only those named
  * (in that order) when `only` is given. */
-void profile_items(struct reply *r, struct json_object *parent, const struct store_profile *p,
+void profile_items(struct reply *r, reply_node parent, const struct store_profile *p,
 		   const char *const *only, size_t n_only);
 
 /* The routing table's entry point: answers one request (malloc'd JSON, NULL when out of memory). */
