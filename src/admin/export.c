@@ -148,9 +148,11 @@ int admin_export(struct store *s, struct admin_export *x, char *err, size_t errl
 	ret = 0;
 	for (i = 0; i < xa.a.n && ret == 0; i++) {
 		struct store_profile p;
+		struct store_tag room[STORE_TAGS_MAX];
 		long pi = prof[order[i]];
 		memset(&p, 0, sizeof(p));
-		if (pi >= 0 && profile_decode(xa.arena + xa.p[pi].off, xa.p[pi].len, &p) != 0)
+		if (pi >= 0 && profile_decode(xa.arena + xa.p[pi].off, xa.p[pi].len, &p, room,
+					      STORE_TAGS_MAX) != 0)
 			memset(&p, 0, sizeof(p)); /* verify reports it */
 		ret = x->account(x->ctx, xa.a.v[order[i]].id, &p);
 	}

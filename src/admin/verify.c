@@ -296,10 +296,12 @@ static int visit_profile(void *argp, const DBT *key, const DBT *val)
 {
 	struct verify_arg *va = argp;
 	struct store_profile p;
+	struct store_tag room[STORE_TAGS_MAX];
 	char b1[ESC_BUF];
 	long i;
 	va->v->profiles++;
-	if (!id_valid(key->data, key->size) || profile_decode(val->data, val->size, &p) != 0) {
+	if (!id_valid(key->data, key->size) ||
+	    profile_decode(val->data, val->size, &p, room, STORE_TAGS_MAX) != 0) {
 		problem(va->v, P_BAD_PROFILE, "profile of '%s' does not decode",
 			esc(b1, key->data, key->size));
 		return 0;

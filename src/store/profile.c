@@ -13,16 +13,20 @@
 
 /* The exact inverse of encode (tag names 1..STORE_TAG_MAX bytes without NUL, kind 0 or 1, no
  * trailing bytes); followctl verify uses it too. p->mem is left to the caller. */
-int profile_decode(const void *rec, size_t size, struct store_profile *p)
+int profile_decode(const void *rec, size_t size, struct store_profile *p, struct store_tag *room,
+		   size_t cap)
 {
 	const unsigned char *b = rec, *end = b + size;
 	size_t i, n;
 	memset(p, 0, sizeof(*p));
+	p->tag = room;
 	if (size < 5)
 		return -1;
 	p->seq = get_le32(b);
 	n = b[4];
 	b += 5;
+	if (n > cap)
+		return -1;
 	for (i = 0; i < n && i < STORE_TAGS_MAX; i++) {
 		struct store_tag *t = &p->tag[i];
 		size_t nl;
@@ -80,10 +84,12 @@ static void encode(const struct store_profile *p, unsigned char *b)
 	}
 }
 
-/* Reads id's profile into p (empty when it has none). */
+/* Reads id's profile into p (empty when it has none), with room for `room` tags, or for
+ * exactly its own when room is 0. */
 static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct store_profile *p,
-			int rmw)
+			int rmw, size_t room)
 {
+	struct store_tag *tags;
 	DBT key, val;
 	int ret;
 	DB *db;
@@ -94,12 +100,23 @@ static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct sto
 	if ((ret = store_table(s, T_PROFILES, &db)) != 0)
 		return ret;
 	ret = db->get(db, txn, &key, &val, rmw ? DB_RMW : 0);
-	if (ret == DB_NOTFOUND)
+	if (ret == DB_NOTFOUND && !room)
 		return 0;
-	if (ret != 0)
+	if (ret != 0 && ret != DB_NOTFOUND)
 		return ret;
-	if (profile_decode(val.data, val.size, p) != 0) {
+	if (ret == 0 && !room)
+		room = val.size > 4 ? ((const unsigned char *)val.data)[4] : 0;
+	if (!(tags = calloc(room ? room : 1, sizeof(*tags)))) {
 		free(val.data);
+		return ENOMEM;
+	}
+	if (ret == DB_NOTFOUND) {
+		p->tag = tags;
+		return 0;
+	}
+	if (profile_decode(val.data, val.size, p, tags, room) != 0) {
+		free(val.data);
+		free(tags);
 		memset(p, 0, sizeof(*p));
 		return EINVAL;
 	}
@@ -120,7 +137,7 @@ static int profile_merge(struct store *s, DB_TXN *txn, const char *id, const str
 
 	if (n == 0)
 		return 0;
-	if ((ret = profile_read(s, txn, id, &p, 1)) != 0)
+	if ((ret = profile_read(s, txn, id, &p, 1, STORE_TAGS_MAX)) != 0)
 		return ret;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < p.n && strcmp(p.tag[j].name, tags[i].name) != 0; j++)
@@ -220,7 +237,7 @@ static int get_body(struct store *s, DB_TXN *txn, void *argp)
 		if ((ret = account_get(s, txn, arg->ids[i], &a, &arg->exists[i], 0)) != 0)
 			return ret;
 		if (arg->exists[i] &&
-		    (ret = profile_read(s, txn, arg->ids[i], &arg->out[i], 0)) != 0)
+		    (ret = profile_read(s, txn, arg->ids[i], &arg->out[i], 0, 0)) != 0)
 			return ret;
 	}
 	return 0;
@@ -241,6 +258,8 @@ enum store_status store_profile_get(struct store *s, const char *const *ids, siz
 void store_profile_free(struct store_profile *p)
 {
 	free(p->mem);
+	free(p->tag);
 	p->mem = NULL;
+	p->tag = NULL;
 	p->n = 0;
 }

@@ -84,7 +84,8 @@ struct store_tag {
 struct store_profile {
 	uint32_t seq; /* the profile's version: 0 until a tag is set, then +1 per change */
 	size_t n;
-	struct store_tag tag[STORE_TAGS_MAX];
+	struct store_tag *tag; /* n tags; sized to the profile, not to STORE_TAGS_MAX (a page of
+				* 1000 fans would otherwise allocate 6.4 MB) */
 	void *mem;    /* what the strings point into */
 };
 
@@ -147,7 +148,7 @@ enum store_status store_accounts_import(struct store *s, const struct store_impo
 enum store_status store_profile_set(struct store *s, const char *id, const struct store_tag *tags,
 				    size_t n);
 /* Reads n profiles (exists[i]: imported) in one transaction; free each with store_profile_free
- * (also after a failure). */
+ * (also after a failure). out[] may hold anything before. */
 enum store_status store_profile_get(struct store *s, const char *const *ids, size_t n,
 				    struct store_profile *out, int *exists);
 void store_profile_free(struct store_profile *p);

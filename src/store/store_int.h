@@ -114,8 +114,9 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 
 /* Decodes an outbox record; EINVAL unless it is exactly what outbox_append writes. */
 int event_decode(const unsigned char *rec, size_t size, struct store_event *ev);
-/* Decodes a profile record; the strings point into rec. -1 unless it is exactly what the
- * store writes. */
-int profile_decode(const void *rec, size_t size, struct store_profile *p);
+/* Decodes a profile record into p, its tags into room (cap entries); the strings point into
+ * rec. -1 unless it is exactly what the store writes, and fits. */
+int profile_decode(const void *rec, size_t size, struct store_profile *p, struct store_tag *room,
+		   size_t cap);
 
 #endif
