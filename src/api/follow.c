@@ -196,9 +196,6 @@ void api_follow_get(struct call *c, struct reply *r)
 {
 	struct store_item after;
 	struct store_page page = {0};
-	struct store_profile *profiles = NULL;
-	const char **ids = NULL;
-	int *exists = NULL;
 	reply_node arr, item;
 	enum store_list kind;
 	const char *from;
@@ -206,40 +203,25 @@ void api_follow_get(struct call *c, struct reply *r)
 	size_t want, i;
 	int has_after;
 
+	/* The page and its profiles in one transaction: one keyed read per item keeps it O(page). */
 	if (read_from(c, r, &from) != 0 ||
 	    read_page_args(c, r, &kind, &want, &after, &has_after) != 0 ||
-	    store_failed(r, store_list_page(c->app->store, from, kind, has_after ? &after : NULL,
-					    want, &page),
+	    store_failed(r, store_list_page_profiles(c->app->store, from, kind,
+						     has_after ? &after : NULL, want, &page),
 			 from))
 		goto out;
-	/* One keyed profile lookup per item keeps the page O(page). */
-	ids = calloc(page.n ? page.n : 1, sizeof(*ids));
-	exists = calloc(page.n ? page.n : 1, sizeof(*exists));
-	profiles = calloc(page.n ? page.n : 1, sizeof(*profiles));
-	for (i = 0; ids && i < page.n; i++)
-		ids[i] = page.items[i].id;
-	if (!ids || !exists || !profiles ||
-	    store_profile_get(c->app->store, ids, page.n, profiles, exists) != STORE_OK) {
-		reply_fail(r, ERR_INTERNAL, NULL);
-		goto out;
-	}
 	arr = reply_array(r, REPLY_ROOT, "FollowItem");
 	for (i = 0; i < page.n; i++) {
 		item = reply_object(r, arr);
 		reply_str(r, item, "To_Account", page.items[i].id);
 		reply_int(r, item, "FollowTime", page.items[i].time);
-		profile_items(r, item, &profiles[i], NULL, 0);
-		reply_int(r, item, "ProfileSequence", profiles[i].seq);
-		reply_int(r, item, "profile_sequence", profiles[i].seq);
+		profile_items(r, item, &page.profiles[i], NULL, 0);
+		reply_int(r, item, "ProfileSequence", page.profiles[i].seq);
+		reply_int(r, item, "profile_sequence", page.profiles[i].seq);
 	}
 	if (page.more && page.n)
 		cursor_encode(kind, &page.items[page.n - 1], next);
 	reply_str(r, REPLY_ROOT, "NextCursor", next);
 out:
-	for (i = 0; profiles && i < page.n; i++)
-		store_profile_free(&profiles[i]);
-	free(profiles);
-	free(exists);
-	free(ids);
 	store_page_free(&page);
 }

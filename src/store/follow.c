@@ -165,6 +165,18 @@ struct page_arg {
 	struct store_page *page;
 };
 
+/* An item of a list is an imported account (deleting one removes its edges in the same
+ * transaction), so its profile is read by key without looking the account up. */
+static int page_profiles(struct store *s, DB_TXN *txn, struct store_page *page)
+{
+	size_t i;
+	int ret;
+	for (i = 0; i < page->n; i++)
+		if ((ret = profile_read(s, txn, page->items[i].id, &page->profiles[i], 0, 0)) != 0)
+			return ret;
+	return 0;
+}
+
 static int page_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct page_arg *arg = argp;
@@ -177,7 +189,10 @@ static int page_body(struct store *s, DB_TXN *txn, void *argp)
 	DBC *c;
 	int ret, t_ret;
 	u_int32_t op;
+	size_t i;
 
+	for (i = 0; page->profiles && i < page->n; i++)
+		store_profile_free(&page->profiles[i]); /* a retry starts over */
 	page->n = 0;
 	page->more = 0;
 	if ((ret = account_acting(s, txn, arg->who, &a, 0)) != 0 ||
@@ -214,30 +229,53 @@ static int page_body(struct store *s, DB_TXN *txn, void *argp)
 		ret = 0;
 	if ((t_ret = c->close(c)) != 0 && ret == 0)
 		ret = t_ret;
-	return ret;
+	return ret == 0 && page->profiles ? page_profiles(s, txn, page) : ret;
 }
 
-enum store_status store_list_page(struct store *s, const char *who, enum store_list kind,
-				  const struct store_item *after, size_t want,
-				  struct store_page *page)
+static enum store_status list_page(struct store *s, const char *who, enum store_list kind,
+				   const struct store_item *after, size_t want,
+				   struct store_page *page, int profiles)
 {
 	struct page_arg arg = {who, 0, after, want, page};
+	size_t room = want ? want : 1;
 	int ret;
 	arg.table = kind == STORE_FANS ? T_FANS : kind == STORE_FOLLOWING ? T_FOLLOWING : T_MUTUAL;
 	page->n = 0;
 	page->more = 0;
-	page->items = calloc(want ? want : 1, sizeof(*page->items));
-	if (!page->items)
+	page->items = calloc(room, sizeof(*page->items));
+	page->profiles = profiles ? calloc(room, sizeof(*page->profiles)) : NULL;
+	if (!page->items || (profiles && !page->profiles)) {
+		store_page_free(page);
 		return STORE_FAIL;
+	}
 	ret = run_txn(s, page_body, &arg, 1);
 	if (ret != 0 && ret != TXN_ROLLBACK)
 		store_page_free(page);
 	return status_of(ret);
 }
 
+enum store_status store_list_page(struct store *s, const char *who, enum store_list kind,
+				  const struct store_item *after, size_t want,
+				  struct store_page *page)
+{
+	return list_page(s, who, kind, after, want, page, 0);
+}
+
+enum store_status store_list_page_profiles(struct store *s, const char *who, enum store_list kind,
+					   const struct store_item *after, size_t want,
+					   struct store_page *page)
+{
+	return list_page(s, who, kind, after, want, page, 1);
+}
+
 void store_page_free(struct store_page *page)
 {
+	size_t i;
+	for (i = 0; page->profiles && i < page->n; i++)
+		store_profile_free(&page->profiles[i]);
+	free(page->profiles);
 	free(page->items);
 	page->items = NULL;
+	page->profiles = NULL;
 	page->n = 0;
 }

@@ -66,6 +66,7 @@ struct store_page {
 	struct store_item *items;
 	size_t n;
 	int more; /* entries remain after the last item */
+	struct store_profile *profiles; /* store_list_page_profiles: items[i]'s is profiles[i] */
 };
 
 #define STORE_TAG_MAX 32   /* bytes in a profile tag's name */
@@ -181,6 +182,10 @@ enum store_status store_follow_info(struct store *s, const char *from, struct st
 enum store_status store_list_page(struct store *s, const char *who, enum store_list kind,
 				  const struct store_item *after, size_t want,
 				  struct store_page *page);
+/* The same, and each item's profile, all in one transaction. */
+enum store_status store_list_page_profiles(struct store *s, const char *who, enum store_list kind,
+					   const struct store_item *after, size_t want,
+					   struct store_page *page);
 void store_page_free(struct store_page *page);
 
 #endif
