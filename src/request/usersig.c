@@ -21,6 +21,9 @@
 #define DOC_DEPTH 4      /* a document is one flat object: deeper nesting is not a UserSig */
 #define HMAC_B64 45      /* base64 of 32 bytes, padded, plus NUL */
 #define TIME_BOUND ((int64_t)1 << 40)
+#define CACHE_SLOTS 64       /* verified UserSigs a process remembers */
+#define CACHE_SIG_MAX 1024   /* longer ones are verified every time */
+#define CACHE_TEXT_MAX 128   /* the same for a longer key or identifier */
 
 static int b64val(int c)
 {
@@ -170,14 +173,95 @@ static struct json_object *decode(const char *sig)
 	return json_tokener_parse(doc);
 }
 
+/* What a UserSig says once its signature verified: the checks that follow (spec §9 after the
+ * HMAC) need only this. */
+struct claims {
+	const char *identifier;
+	int64_t sdkappid, deadline;
+};
+
+static int claims_check(const struct claims *c, uint32_t sdkappid, const char *identifier,
+			time_t now, char *info, size_t infolen)
+{
+	if (strcmp(c->identifier, identifier) != 0) {
+		snprintf(info, infolen, "usersig was made for another identifier");
+		return ERR_SIG_IDENTIFIER;
+	}
+	if (c->sdkappid != sdkappid) {
+		snprintf(info, infolen, "usersig was made for another sdkappid");
+		return ERR_SIG_SDKAPPID;
+	}
+	if ((int64_t)now > c->deadline) {
+		snprintf(info, infolen, "usersig expired");
+		return ERR_SIG_EXPIRED;
+	}
+	return 0;
+}
+
+/*
+ * A process's verified UserSigs: an app backend signs its calls with one administrator sig
+ * for days, and decoding, inflating, parsing and hashing it again on every call was a good
+ * part of a cheap call's cost. A slot holds the exact sig string with the key it verified
+ * under and its claims; the claims are checked again on every call, expiry included. Only a
+ * sig that verified is kept, so a forged one pays the full price every time. Compared in
+ * constant time: a sig is a bearer secret.
+ */
+struct cached {
+	size_t siglen; /* 0: empty slot */
+	char sig[CACHE_SIG_MAX];
+	char key[CACHE_TEXT_MAX];
+	char identifier[CACHE_TEXT_MAX];
+	int64_t sdkappid, deadline;
+};
+
+static struct cached cache[CACHE_SLOTS];
+
+static struct cached *cache_slot(const char *sig, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t i;
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)sig[i]) * 16777619u;
+	return &cache[h % CACHE_SLOTS];
+}
+
+static int cache_find(const char *sig, size_t len, const char *key, struct claims *out)
+{
+	const struct cached *c = cache_slot(sig, len);
+	if (!c->siglen || c->siglen != len || !memeql_sec(c->sig, sig, len) ||
+	    strcmp(c->key, key) != 0)
+		return 0;
+	*out = (struct claims){c->identifier, c->sdkappid, c->deadline};
+	return 1;
+}
+
+static void cache_put(const char *sig, size_t len, const char *key, const struct claims *claims)
+{
+	struct cached *c = cache_slot(sig, len);
+	if (len == 0 || len > sizeof(c->sig) || strlen(key) >= sizeof(c->key) ||
+	    strlen(claims->identifier) >= sizeof(c->identifier))
+		return;
+	memcpy(c->sig, sig, len);
+	c->siglen = len;
+	strcpy(c->key, key);
+	strcpy(c->identifier, claims->identifier);
+	c->sdkappid = claims->sdkappid;
+	c->deadline = claims->deadline;
+}
+
 int usersig_verify(const char *sig, const char *key, uint32_t sdkappid, const char *identifier,
 		   time_t now, char *info, size_t infolen)
 {
-	struct json_object *o = decode(sig);
+	size_t len = strlen(sig);
+	struct json_object *o;
+	struct claims claims;
 	char want[HMAC_B64];
 	struct doc d;
-	int code = 0;
+	int code;
 
+	if (cache_find(sig, len, key, &claims))
+		return claims_check(&claims, sdkappid, identifier, now, info, infolen);
+	o = decode(sig);
 	if (!o || doc_read(o, &d) != 0) {
 		snprintf(info, infolen, "usersig cannot be decoded");
 		code = ERR_SIG_DECODE;
@@ -186,15 +270,10 @@ int usersig_verify(const char *sig, const char *key, uint32_t sdkappid, const ch
 		   strlen(d.sig) != strlen(want) || !memeql_sec(d.sig, want, strlen(want))) {
 		snprintf(info, infolen, "usersig signature does not verify with this app's key");
 		code = ERR_SIG_VERIFY;
-	} else if (strcmp(d.identifier, identifier) != 0) {
-		snprintf(info, infolen, "usersig was made for another identifier");
-		code = ERR_SIG_IDENTIFIER;
-	} else if (d.sdkappid != sdkappid) {
-		snprintf(info, infolen, "usersig was made for another sdkappid");
-		code = ERR_SIG_SDKAPPID;
-	} else if ((int64_t)now > d.time + d.expire) {
-		snprintf(info, infolen, "usersig expired");
-		code = ERR_SIG_EXPIRED;
+	} else {
+		claims = (struct claims){d.identifier, d.sdkappid, d.time + d.expire};
+		cache_put(sig, len, key, &claims);
+		code = claims_check(&claims, sdkappid, identifier, now, info, infolen);
 	}
 	json_object_put(o);
 	return code;

@@ -53,5 +53,27 @@ int main(void)
 	}
 	free(sig);
 	free(other);
+	/* The per-process cache of verified sigs: a cached sig still answers each check anew, a
+	 * different key still refuses it, and an identifier too long to keep still verifies. */
+	{
+		char info[128], id[300];
+		char *s2 = usersig_make(KEY, 1400000000, "cached", 100, 1700000000);
+		char *s3;
+		int i;
+		memset(id, 'x', sizeof(id) - 1);
+		id[sizeof(id) - 1] = '\0';
+		s3 = usersig_make(KEY, 1400000000, id, 100, 1700000000);
+		for (i = 0; i < 3; i++) {
+			CHECK_EQ_INT(verify(s2, "cached", 1400000000, 1700000100), 0);
+			CHECK_EQ_INT(verify(s2, "cached", 1400000000, 1700000101), ERR_SIG_EXPIRED);
+			CHECK_EQ_INT(verify(s2, "cachee", 1400000000, 1700000000), ERR_SIG_IDENTIFIER);
+			CHECK_EQ_INT(usersig_verify(s2, "another key", 1400000000, "cached", 1700000000,
+						    info, sizeof(info)), ERR_SIG_VERIFY);
+			CHECK_EQ_INT(verify(s3, id, 1400000000, 1700000000), 0);
+			CHECK_EQ_INT(verify(s3, "x", 1400000000, 1700000000), ERR_SIG_IDENTIFIER);
+		}
+		free(s2);
+		free(s3);
+	}
 	return check_summary("usersig_test");
 }
