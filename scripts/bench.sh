@@ -1,16 +1,27 @@
 #!/bin/bash
-# make bench: requests/s of follow_check and follow_add under wrk beside a FastCGI responder that
-# parses nothing, all served by one lighttpd in one run, and each one's ratio to that baseline.
+# make bench: requests/s of each API under wrk beside a FastCGI responder that parses nothing, all
+# served by one lighttpd in one run, as ratios to that baseline (issue targets beside them), at
+# 1, 8, 32 and 128 connections, with a plot; then plain CGI beside a trivial CGI program.
+# A follow_get page is compared with the trivial answer padded to the page's own size.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-dur=${BENCH_SECONDS:-10}
-conns=${BENCH_CONNS:-16}
+dur=${BENCH_SECONDS:-5}
 procs=${BENCH_PROCS:-2}
+sweep=${BENCH_CONNS_LIST:-1 8 32 128}
+main=${BENCH_CONNS:-32}   # the table's column (it must be one of the sweep's)
+cgiconns=${BENCH_CGI_CONNS:-16}
+fans=${BENCH_FANS:-100000}
+bare=2000                 # fans without profiles: pages read only the index
 accounts=1000
+out=$root/build/bench
 tmp=$(mktemp -d /tmp/follow-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(freeport)
 cleanup() {
-	for p in ${pid:-} ${cgipid:-}; do kill -TERM -- -"$p" 2>/dev/null; done
+	# lighttpd stops what it started (multiwatch passes its stop signal on). A TERM to the
+	# whole group instead raced multiwatch: a worker killed before multiwatch saw its own TERM
+	# was respawned, and the new ones outlived the bench.
+	for p in ${pid:-} ${cgipid:-}; do kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null
 	# CGI processes still starting would log that the data they were given is gone.
 	for _ in $(seq 50); do
@@ -19,9 +30,12 @@ cleanup() {
 		[ $alive = 0 ] && break
 		sleep 0.1
 	done
+	for p in ${pid:-} ${cgipid:-}; do kill -KILL -- -"$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+mkdir -p "$out"
+case " $sweep " in *" $main "*) ;; *) echo "bench: BENCH_CONNS=$main is not in BENCH_CONNS_LIST" >&2; exit 2;; esac
 
 sed -e "s|^data_dir = .*|data_dir = $tmp/data|" "$root/conf/follow.conf" > "$tmp/follow.conf"
 chmod 600 "$tmp/follow.conf"
@@ -32,27 +46,54 @@ sig=$("$root/cgi-bin/follow-usersig" -c "$tmp/follow.conf" administrator 86400)
 q="sdkappid=1400000000&identifier=administrator&usersig=$sig&random=1&contenttype=json"
 for _ in $(seq 50); do curl -s -o /dev/null "$base/null/" && break; sleep 0.1; done
 
+echo "bench: importing $accounts accounts, giving 'plain' $bare fans and 'star' $fans fans with profiles..." >&2
 for ((i = 0; i < accounts; i += 100)); do
 	list=$(seq -s, -f '"b%.0f"' "$i" $((i + 99)))
 	curl -sf -o /dev/null "$base/v4/im_open_login_svc/multiaccount_import?$q" -d "{\"Accounts\":[$list]}"
 done
 curl -sf -o /dev/null "$base/v4/follow/follow_add?$q" -d '{"From_Account":"b1","FollowItem":[{"To_Account":"b2"}]}'
+python3 "$root/scripts/bench/populate.py" "$base" "$q" plain "$bare" --bare > /dev/null
+deep=$(python3 "$root/scripts/bench/populate.py" "$base" "$q" star "$fans")
 
-run() { # name, path, extra env: prints requests/s
-	env "${@:3}" wrk -t2 -c"$conns" -d"${dur}s" -s "$root/scripts/bench/post.lua" "$base$2" \
+check_body='{"From_Account":"b1","To_Account":["b2","b3"]}'
+page() { printf '{"From_Account":"%s","FollowType":1,"StartCursor":"%s","WantNum":100}' "$1" "${2:-}"; }
+size() { curl -sf "$base/v4/follow/follow_get?$q" -d "$1" | wc -c; }
+plain_size=$(size "$(page plain)")
+star_size=$(size "$(page star)")
+
+run() { # conns path extra-env...: prints requests/s
+	local c=$1 t=2
+	[ "$c" -lt 2 ] && t=1
+	env "${@:3}" wrk -t$t -c"$c" -d"${dur}s" -s "$root/scripts/bench/post.lua" "$base$2" \
 		| awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non-2xx:", $0 > "/dev/stderr"}'
 }
-null=$(run null "/null/" BODY='{}')
-check=$(run check "/v4/follow/follow_check?$q" BODY='{"From_Account":"b1","To_Account":["b2","b3"]}')
-add=$(run add "/v4/follow/follow_add?$q" ADD_ACCOUNTS=$accounts)
-fans=${BENCH_FANS:-100000}
-echo "bench: giving one account $fans fans..." >&2
-deep=$(python3 "$root/scripts/bench/populate.py" "$base" "$q" star "$fans")
-page1=$(run page1 "/v4/follow/follow_get?$q" BODY='{"From_Account":"star","FollowType":1,"StartCursor":"","WantNum":100}')
-pagen=$(run pagen "/v4/follow/follow_get?$q" BODY="{\"From_Account\":\"star\",\"FollowType\":1,\"StartCursor\":\"$deep\",\"WantNum\":100}")
+# name | path | wrk script environment
+endpoints=(
+	"null|/null/|BODY={}"
+	"check|/v4/follow/follow_check?$q|BODY=$check_body"
+	"info|/v4/follow/follow_get_info?$q|BODY=$check_body"
+	"add|/v4/follow/follow_add?$q|ADD_ACCOUNTS=$accounts"
+	"null_plain|/null/?pad=$plain_size|BODY={}"
+	"get_plain|/v4/follow/follow_get?$q|BODY=$(page plain)"
+	"null_star|/null/?pad=$star_size|BODY={}"
+	"get_star|/v4/follow/follow_get?$q|BODY=$(page star)"
+)
+declare -A rps
+for c in $sweep; do
+	echo "bench: $c connections..." >&2
+	for e in "${endpoints[@]}"; do
+		IFS='|' read -r name path envs <<< "$e"
+		rps[$name,$c]=$(run "$c" "$path" "$envs")
+	done
+done
+rps[deep,$main]=$(run "$main" "/v4/follow/follow_get?$q" "BODY=$(page star "$deep")")
+
+info=$(curl -s "$base/v4/follow/follow_check?$q" -d "$check_body")
+case "$info" in *'"FollowType":2'*) ;; *) echo "bench: follow_check answered wrongly: $info" >&2; exit 1;; esac
+
 # Plain CGI: a second lighttpd serving the same data through the shipped mod_cgi recipe, beside
 # the same trivial program started as CGI.
-cgiport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cgiport=$(freeport)
 mkdir -p "$tmp/cgi/www"
 {
 	printf 'server.document-root = "%s"\nserver.bind = "127.0.0.1"\nserver.port = %s\n' "$tmp/cgi/www" "$cgiport"
@@ -61,21 +102,57 @@ mkdir -p "$tmp/cgi/www"
 	printf 'alias.url += ( "/null" => "%s" )\n$HTTP["url"] =~ "^/null" { cgi.assign = ( "" => "" ) }\n' "$root/cgi-bin/null.fcgi"
 } > "$tmp/cgi/lighttpd.conf"
 setsid lighttpd -D -f "$tmp/cgi/lighttpd.conf" & cgipid=$!
-cgibase="http://127.0.0.1:$cgiport"
-for _ in $(seq 50); do curl -s -o /dev/null "$cgibase/null/" && break; sleep 0.1; done
-cginull=$(base=$cgibase run cginull "/null/" BODY='{}')
-cgicheck=$(base=$cgibase run cgicheck "/v4/follow/follow_check?$q" BODY='{"From_Account":"b1","To_Account":["b2","b3"]}')
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$cgiport/null/" && break; sleep 0.1; done
+cginull=$(base=http://127.0.0.1:$cgiport run "$cgiconns" "/null/" BODY='{}')
+cgicheck=$(base=http://127.0.0.1:$cgiport run "$cgiconns" "/v4/follow/follow_check?$q" BODY="$check_body")
 
-info=$(curl -s "$base/v4/follow/follow_check?$q" -d '{"From_Account":"b1","To_Account":["b2","b3"]}')
-case "$info" in *'"FollowType":2'*) ;; *) echo "bench: follow_check answered wrongly: $info" >&2; exit 1;; esac
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+row() { # label value baseline target
+	local r
+	r=$(ratio "$2" "$3")
+	printf '%-44s %10.0f %7s %7s %5s\n' "$1" "$2" "$r" "${4:+>= $4}" \
+		"$([ -z "${4:-}" ] && echo "" || awk "BEGIN{print ($r >= $4) ? \"ok\" : \"MISS\"}")"
+}
+printf '%-44s %10s %7s %7s\n' "endpoint ($procs FastCGI procs, $main conns, ${dur}s)" "requests/s" "ratio" "target"
+row "trivial FastCGI responder" "${rps[null,$main]}" "${rps[null,$main]}"
+row "follow_check, 2 targets" "${rps[check,$main]}" "${rps[null,$main]}" 0.85
+row "follow_get_info, 2 targets" "${rps[info,$main]}" "${rps[null,$main]}" 0.85
+row "follow_add, 1 random target" "${rps[add,$main]}" "${rps[null,$main]}" 0.7
+row "trivial, padded to $plain_size bytes" "${rps[null_plain,$main]}" "${rps[null_plain,$main]}"
+row "follow_get, 100 fans, no profiles" "${rps[get_plain,$main]}" "${rps[null_plain,$main]}" 0.6
+row "trivial, padded to $star_size bytes" "${rps[null_star,$main]}" "${rps[null_star,$main]}"
+row "follow_get, 100 fans with profiles" "${rps[get_star,$main]}" "${rps[null_star,$main]}" 0.5
+row "  the same, $((fans - 1000)) fans down" "${rps[deep,$main]}" "${rps[null_star,$main]}"
+printf '%-44s %10s %7s\n' "  deep page / first page" "" "$(ratio "${rps[deep,$main]}" "${rps[get_star,$main]}")"
+printf '%-44s\n' "plain CGI (lighttpd mod_cgi, $cgiconns conns)"
+row "trivial CGI program" "$cginull" "$cginull"
+row "follow_check, 2 targets, as plain CGI" "$cgicheck" "$cginull" 0.5
 
-printf '%-34s %12s %8s\n' "endpoint ($procs FastCGI procs, $conns conns, ${dur}s)" "requests/s" "ratio"
-printf '%-34s %12.0f %8s\n' "trivial FastCGI responder" "$null" "1.00"
-printf '%-34s %12.0f %8.2f\n' "follow_check (2 targets)" "$check" "$(awk "BEGIN{print $check / $null}")"
-printf '%-34s %12.0f %8.2f\n' "follow_add (1 target, random)" "$add" "$(awk "BEGIN{print $add / $null}")"
-printf '%-34s %12.0f %8.2f\n' "follow_get 100 w/ profiles, top" "$page1" "$(awk "BEGIN{print $page1 / $null}")"
-printf '%-34s %12.0f %8.2f\n' "follow_get 100 w/ profiles, $((fans - 1000)) down" "$pagen" "$(awk "BEGIN{print $pagen / $null}")"
-printf '%-34s %12s %8.2f\n' "deep page / first page" "" "$(awk "BEGIN{print $pagen / $page1}")"
-printf '%-34s %12s %8s\n' "plain CGI (lighttpd mod_cgi, $conns conns)" "" ""
-printf '%-34s %12.0f %8s\n' "trivial CGI program" "$cginull" "1.00"
-printf '%-34s %12.0f %8.2f\n' "follow_check (2 targets) as CGI" "$cgicheck" "$(awk "BEGIN{print $cgicheck / $cginull}")"
+# Requests/s against connections, one line per endpoint.
+dat=$out/throughput.dat
+{
+	printf 'conns'
+	for e in "${endpoints[@]}"; do printf ' %s' "${e%%|*}"; done
+	printf '\n'
+	for c in $sweep; do
+		printf '%s' "$c"
+		for e in "${endpoints[@]}"; do printf ' %s' "${rps[${e%%|*},$c]}"; done
+		printf '\n'
+	done
+} > "$dat"
+echo
+echo "requests/s by connections (also $dat):"
+column -t "$dat"
+gnuplot <<PLOT
+set terminal svg size 900,560 dynamic font "sans,12"
+set output "$out/throughput.svg"
+set title "follow service beside a trivial FastCGI responder ($procs processes each, lighttpd, ${dur}s per point)"
+set xlabel "connections"
+set ylabel "requests/s"
+set logscale x 2
+set xtics (1, 8, 32, 128)
+set key outside right
+set grid
+plot for [i=2:$((${#endpoints[@]} + 1))] "$dat" using 1:i with linespoints title columnhead(i)
+PLOT
+echo "plot: $out/throughput.svg"

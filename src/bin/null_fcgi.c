@@ -1,20 +1,50 @@
 /* null_fcgi.c - the benchmark's baseline: a responder that parses nothing, as FastCGI or, started
- * as plain CGI, once. */
+ * as plain CGI, once. With a query string "pad=N" its answer is padded to N bytes, so that a
+ * large answer (a follow_get page) is compared with a trivial answer of the same size. */
 #include <fcgiapp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define PAD_MAX 65536
+
+static const char head[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n";
+static const char body[] = "{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}";
+
+/* The body padded to n bytes (inside a "Pad" string) into buf; its length. */
+static size_t padded(const char *query, char *buf)
+{
+	static const char open[] = "{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"Pad\":\"";
+	long n = query && strncmp(query, "pad=", 4) == 0 ? strtol(query + 4, NULL, 10) : 0;
+	size_t fixed = sizeof(open) - 1 + 2;
+	if (n <= (long)fixed || n > PAD_MAX) {
+		memcpy(buf, body, sizeof(body) - 1);
+		return sizeof(body) - 1;
+	}
+	memcpy(buf, open, sizeof(open) - 1);
+	memset(buf + sizeof(open) - 1, 'x', (size_t)n - fixed);
+	memcpy(buf + n - 2, "\"}", 2);
+	return (size_t)n;
+}
 
 int main(void)
 {
-	static const char reply[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n"
-				    "{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}";
+	static char buf[PAD_MAX];
 	FCGX_Request r;
-	if (FCGX_IsCGI())
-		return fwrite(reply, 1, sizeof(reply) - 1, stdout) == sizeof(reply) - 1 ? 0 : 1;
+	size_t n;
+	if (FCGX_IsCGI()) {
+		n = padded(getenv("QUERY_STRING"), buf);
+		return fwrite(head, 1, sizeof(head) - 1, stdout) == sizeof(head) - 1 &&
+				       fwrite(buf, 1, n, stdout) == n
+			       ? 0
+			       : 1;
+	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0)
 		return 1;
 	while (FCGX_Accept_r(&r) >= 0) {
-		FCGX_PutStr(reply, (int)sizeof(reply) - 1, r.out);
+		n = padded(FCGX_GetParam("QUERY_STRING", r.envp), buf);
+		FCGX_PutStr(head, (int)sizeof(head) - 1, r.out);
+		FCGX_PutStr(buf, (int)n, r.out);
 		FCGX_Finish_r(&r);
 	}
 	return 0;
