@@ -19,6 +19,7 @@
 #include "check.h"
 
 static int g_trace; /* STORE_TEST_TRACE=1 prints every operation of the random tests */
+static int g_lazy;  /* stores open their tables at first use, as a plain CGI process does */
 
 /* ---- temporary folders ------------------------------------------------------------------- */
 
@@ -73,6 +74,7 @@ static struct store *open_at(const char *file, int line, const char *dir,
 	o.max_following = max_following;
 	o.max_followers = max_followers;
 	o.max_mutual = max_mutual;
+	o.lazy_tables = g_lazy;
 	s = store_open(&o, err, sizeof err);
 	if (!CHECK_AT(s != NULL))
 		fprintf(stderr, "  store_open(%s): %s\n", dir, err);
@@ -1648,6 +1650,15 @@ static void random_default(void)
 	test_random_and_reopen(2);
 }
 
+/* The same random run, every store opening its tables lazily (the first open of a new folder
+ * still makes them all; the reopen then opens each at its first use). */
+static void random_lazy(void)
+{
+	g_lazy = 1;
+	test_random_and_reopen(6);
+	g_lazy = 0;
+}
+
 static void random_limits(void)
 {
 	struct limits a = {5, 4, 2}, b = {3, 6, 1}, c = {0, 0, 1};
@@ -1672,6 +1683,7 @@ int main(void)
 	run("paging with changes", test_paging_changes);
 	run("3000 fans", test_big_list);
 	run("random + reopen", random_default);
+	run("random, lazy tables", random_lazy);
 	run("random with limits", random_limits);
 	run("reopen (sync)", test_reopen_sync);
 	run("processes", test_processes);
