@@ -165,16 +165,103 @@ struct page_arg {
 	struct store_page *page;
 };
 
-/* An item of a list is an imported account (deleting one removes its edges in the same
- * transaction), so its profile is read by key without looking the account up. */
-static int page_profiles(struct store *s, DB_TXN *txn, struct store_page *page)
+#define PAGE_MEM_FIRST 16384 /* a page's profile records, to start with (grows as needed) */
+
+/* A page's profiles, read through one cursor into one block of memory: the records first, then
+ * every profile's tags. An item of a list is an imported account (deleting one removes its
+ * edges in the same transaction), so its profile is read by key without looking it up. */
+struct page_mem {
+	unsigned char *buf;
+	size_t used, cap;
+};
+
+static int mem_room(struct page_mem *m, size_t more)
+{
+	size_t cap = m->cap ? m->cap : PAGE_MEM_FIRST;
+	unsigned char *p;
+	while (cap - m->used < more)
+		cap *= 2;
+	if (cap == m->cap)
+		return 0;
+	if (!(p = realloc(m->buf, cap)))
+		return ENOMEM;
+	m->buf = p;
+	m->cap = cap;
+	return 0;
+}
+
+/* Reads each item's profile record into m (offset and size in p->seq and p->n until decoded). */
+static int page_records(DBC *c, struct store_page *page, struct page_mem *m, size_t *off,
+			size_t *len)
 {
 	size_t i;
 	int ret;
-	for (i = 0; i < page->n; i++)
-		if ((ret = profile_read(s, txn, page->items[i].id, &page->profiles[i], 0, 0)) != 0)
+	for (i = 0; i < page->n; i++) {
+		DBT key, val;
+		dbt_init(&key, page->items[i].id, strlen(page->items[i].id));
+		for (;;) {
+			dbt_user(&val, m->buf + m->used, m->cap - m->used);
+			ret = c->get(c, &key, &val, DB_SET);
+			if (ret != DB_BUFFER_SMALL)
+				break;
+			if ((ret = mem_room(m, val.size)) != 0)
+				return ret;
+		}
+		off[i] = m->used;
+		len[i] = 0;
+		if (ret == DB_NOTFOUND)
+			continue;
+		if (ret != 0)
 			return ret;
+		len[i] = val.size;
+		m->used += val.size;
+	}
 	return 0;
+}
+
+static int page_profiles(struct store *s, DB_TXN *txn, struct store_page *page)
+{
+	struct page_mem m = {page->mem, 0, 0};
+	size_t *off, i, ntags = 0, tagoff;
+	DB *db;
+	DBC *c;
+	int ret, t_ret;
+
+	page->mem = NULL;
+	free(m.buf); /* a retry starts over */
+	m.buf = NULL;
+	if (!(off = calloc(2 * page->n + 1, sizeof(*off))))
+		return ENOMEM;
+	if ((ret = mem_room(&m, 1)) != 0 || (ret = store_table(s, T_PROFILES, &db)) != 0 ||
+	    (ret = db->cursor(db, txn, &c, 0)) != 0)
+		goto out;
+	ret = page_records(c, page, &m, off, off + page->n);
+	if ((t_ret = c->close(c)) != 0 && ret == 0)
+		ret = t_ret;
+	if (ret != 0)
+		goto out;
+	for (i = 0; i < page->n; i++)
+		ntags += off[page->n + i] > 4 ? m.buf[off[i] + 4] : 0;
+	/* The tags after the records, aligned for them. */
+	tagoff = (m.used + _Alignof(struct store_tag) - 1) / _Alignof(struct store_tag) *
+		 _Alignof(struct store_tag);
+	if ((ret = mem_room(&m, tagoff - m.used + (ntags + 1) * sizeof(struct store_tag))) != 0)
+		goto out;
+	for (i = 0; i < page->n; i++) {
+		struct store_tag *tags = (struct store_tag *)(m.buf + tagoff);
+		size_t len = off[page->n + i], n = len > 4 ? m.buf[off[i] + 4] : 0;
+		memset(&page->profiles[i], 0, sizeof(page->profiles[i]));
+		if (len && profile_decode(m.buf + off[i], len, &page->profiles[i], tags, n) != 0) {
+			ret = EINVAL;
+			goto out;
+		}
+		page->profiles[i].tag = tags;
+		tagoff += n * sizeof(*tags);
+	}
+out:
+	free(off);
+	page->mem = m.buf;
+	return ret;
 }
 
 static int page_body(struct store *s, DB_TXN *txn, void *argp)
@@ -189,10 +276,7 @@ static int page_body(struct store *s, DB_TXN *txn, void *argp)
 	DBC *c;
 	int ret, t_ret;
 	u_int32_t op;
-	size_t i;
 
-	for (i = 0; page->profiles && i < page->n; i++)
-		store_profile_free(&page->profiles[i]); /* a retry starts over */
 	page->n = 0;
 	page->more = 0;
 	if ((ret = account_acting(s, txn, arg->who, &a, 0)) != 0 ||
@@ -270,9 +354,8 @@ enum store_status store_list_page_profiles(struct store *s, const char *who, enu
 
 void store_page_free(struct store_page *page)
 {
-	size_t i;
-	for (i = 0; page->profiles && i < page->n; i++)
-		store_profile_free(&page->profiles[i]);
+	free(page->mem);
+	page->mem = NULL;
 	free(page->profiles);
 	free(page->items);
 	page->items = NULL;

@@ -84,7 +84,9 @@ static void encode(const struct store_profile *p, unsigned char *b)
 	}
 }
 
-int profile_read(struct store *s, DB_TXN *txn, const char *id, struct store_profile *p,
+/* Reads id's profile into p (empty when it has none), with room for `room` tags, or for
+ * exactly its own when room is 0; free it with store_profile_free. */
+static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct store_profile *p,
 			int rmw, size_t room)
 {
 	struct store_tag *tags;

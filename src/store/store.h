@@ -67,6 +67,7 @@ struct store_page {
 	size_t n;
 	int more; /* entries remain after the last item */
 	struct store_profile *profiles; /* store_list_page_profiles: items[i]'s is profiles[i] */
+	void *mem; /* what the profiles point into (freed with the page, not one by one) */
 };
 
 #define STORE_TAG_MAX 32   /* bytes in a profile tag's name */

@@ -114,10 +114,6 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 
 /* Decodes an outbox record; EINVAL unless it is exactly what outbox_append writes. */
 int event_decode(const unsigned char *rec, size_t size, struct store_event *ev);
-/* Reads id's profile into p (empty when it has none), with room for `room` tags, or for
- * exactly its own when room is 0; free it with store_profile_free. */
-int profile_read(struct store *s, DB_TXN *txn, const char *id, struct store_profile *p, int rmw,
-		 size_t room);
 /* Decodes a profile record into p, its tags into room (cap entries); the strings point into
  * rec. -1 unless it is exactly what the store writes, and fits. */
 int profile_decode(const void *rec, size_t size, struct store_profile *p, struct store_tag *room,
