@@ -42,7 +42,8 @@ struct admin_verify {
 	size_t found[P_KINDS];               /* problems of each kind */
 	char *shown[P_KINDS][ADMIN_SHOWN];   /* the first ADMIN_SHOWN of each, described */
 	int snapshot; /* 1: walked in one transaction holding read locks, a consistent snapshot;
-		       * 0: the lock table could not hold the whole store, so read committed */
+		       * 0: the lock table could not hold the whole store, so a snapshot
+		       * transaction (DB_TXN_SNAPSHOT: as consistent, but writes do not wait) */
 };
 
 /* Checks every invariant of the store. Returns 0 when the check ran (problems or not; see
