@@ -22,6 +22,7 @@
 #define ENV_MAX_LOCKERS 4000
 #define ENV_LOG_BUFFER (1024 * 1024)
 #define CKP_KB 1024 /* a commit checkpoints once this much log was written since the last */
+#define CKP_CHECK_MS 1000 /* and a process asks at most this often */
 #define TABLE_OPEN_TRIES 20
 #define TABLE_OPEN_BACKOFF_US 20000
 
@@ -337,6 +338,22 @@ static void backoff(struct store *s, int attempt)
  * scratch on each call. Returns 0, the body's own verdict (TXN_VERDICT: it chose to abort) or a
  * Berkeley DB error.
  */
+/* Whether to ask for a checkpoint after this commit. Asking is not free: even when too little
+ * log was written, DB_ENV->txn_checkpoint opened the log file and read 32 KB of it, a dozen
+ * system calls on every follow_add. So a process asks at most once a CKP_CHECK_MS. */
+static int checkpoint_due(struct store *s)
+{
+	struct timespec ts;
+	long long now;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 1;
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (s->ckp_checked_ms && now - s->ckp_checked_ms < CKP_CHECK_MS)
+		return 0;
+	s->ckp_checked_ms = now;
+	return 1;
+}
+
 int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode *m)
 {
 	int attempt, ret = 0;
@@ -365,7 +382,7 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 			}
 		}
 		if (ret == 0 || TXN_VERDICT(ret)) {
-			if (ret == 0 && m->ckp_kb &&
+			if (ret == 0 && m->ckp_kb && checkpoint_due(s) &&
 			    (ret = s->env->txn_checkpoint(s->env, m->ckp_kb, 1, 0)) != 0)
 				LOG("checkpoint: %s", db_strerror(ret)); /* the commit stands */
 			return TXN_VERDICT(ret) ? ret : 0;

@@ -38,6 +38,7 @@ struct store {
 	DB_ENV *env;
 	DB *db[T_COUNT];
 	unsigned seed;
+	long long ckp_checked_ms; /* when this process last asked for a checkpoint; 0: never */
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
 	int needs_restart; /* the environment could not be reopened by this process */
 };
