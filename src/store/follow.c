@@ -264,53 +264,97 @@ out:
 	return ret;
 }
 
+#define BULK_MIN 8192   /* a page's bulk read buffer, at least (a multiple of 1024) */
+#define BULK_ENTRY (IDX_MAX + 8) /* an index entry's room in it, with its offset and length */
+
+/* Adds one index entry to the page: -1 once the page is full (page->more then says an entry
+ * follows), else 0 or EINVAL. */
+static int page_take(struct store_page *page, size_t want, const void *data, u_int32_t size,
+		     const unsigned char *start, size_t *startlen)
+{
+	DBT d;
+	/* The cursor's own entry, if still there, was the last of the previous page. */
+	if (*startlen && size == *startlen && memcmp(data, start, *startlen) == 0) {
+		*startlen = 0;
+		return 0;
+	}
+	*startlen = 0;
+	if (page->n == want) {
+		page->more = 1;
+		return -1;
+	}
+	dbt_init(&d, data, size);
+	if (idx_decode(&d, &page->items[page->n]) != 0)
+		return EINVAL;
+	page->n++;
+	return 0;
+}
+
+/* Walks the list in bulk (DB_MULTIPLE: many duplicates per cursor call) from its start or from
+ * the cursor's entry, until the page is full and one more entry is seen, or the list ends. */
+static int page_walk(DBC *c, DBT *key, const struct page_arg *arg, unsigned char *buf,
+		     size_t cap)
+{
+	unsigned char start[IDX_MAX];
+	size_t startlen = 0;
+	u_int32_t op = DB_SET;
+	DBT val;
+	int ret, took = 0;
+
+	dbt_user(&val, buf, cap);
+	if (arg->after) {
+		startlen = idx_encode(start, arg->after->time, arg->after->id);
+		memcpy(buf, start, startlen);
+		val.size = (u_int32_t)startlen;
+		op = DB_GET_BOTH_RANGE;
+	}
+	for (ret = c->get(c, key, &val, op | DB_MULTIPLE); ret == 0;
+	     ret = c->get(c, key, &val, DB_NEXT_DUP | DB_MULTIPLE)) {
+		void *p, *data;
+		u_int32_t size;
+		DB_MULTIPLE_INIT(p, &val);
+		for (;;) {
+			DB_MULTIPLE_NEXT(p, &val, data, size);
+			if (!p)
+				break;
+			if ((took = page_take(arg->page, arg->want, data, size, start, &startlen)))
+				return took < 0 ? 0 : took;
+		}
+		dbt_user(&val, buf, cap);
+	}
+	return ret == DB_NOTFOUND ? 0 : ret;
+}
+
 static int page_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct page_arg *arg = argp;
 	struct store_page *page = arg->page;
-	unsigned char kbuf[STORE_ID_MAX], vbuf[IDX_MAX], start[IDX_MAX];
-	size_t startlen = 0;
+	unsigned char kbuf[STORE_ID_MAX], *buf;
+	size_t cap = ((arg->want + 2) * BULK_ENTRY + 1023) / 1024 * 1024;
 	struct account a;
-	DBT key, val;
+	DBT key;
 	DB *db;
 	DBC *c;
 	int ret, t_ret;
-	u_int32_t op;
 
 	page->n = 0;
 	page->more = 0;
+	if (cap < BULK_MIN)
+		cap = BULK_MIN;
 	if ((ret = account_acting(s, txn, arg->who, &a, 0)) != 0 ||
-	    (ret = store_table(s, arg->table, &db)) != 0 || (ret = db->cursor(db, txn, &c, 0)) != 0)
+	    (ret = store_table(s, arg->table, &db)) != 0)
 		return ret;
+	if (!(buf = malloc(cap)))
+		return ENOMEM;
+	if ((ret = db->cursor(db, txn, &c, 0)) != 0) {
+		free(buf);
+		return ret;
+	}
 	memcpy(kbuf, arg->who, strlen(arg->who));
 	dbt_user(&key, kbuf, sizeof(kbuf));
 	key.size = (u_int32_t)strlen(arg->who);
-	dbt_user(&val, vbuf, sizeof(vbuf));
-	if (arg->after) {
-		startlen = idx_encode(start, arg->after->time, arg->after->id);
-		memcpy(vbuf, start, startlen);
-		val.size = (u_int32_t)startlen;
-		op = DB_GET_BOTH_RANGE;
-	} else {
-		op = DB_SET;
-	}
-	for (ret = c->get(c, &key, &val, op); ret == 0; ret = c->get(c, &key, &val, DB_NEXT_DUP)) {
-		/* The cursor's own entry, if still there, was the last of the previous page. */
-		if (startlen && val.size == startlen && memcmp(vbuf, start, startlen) == 0) {
-			startlen = 0;
-			continue;
-		}
-		startlen = 0;
-		if (page->n == arg->want) {
-			page->more = 1;
-			break;
-		}
-		if ((ret = idx_decode(&val, &page->items[page->n])) != 0)
-			break;
-		page->n++;
-	}
-	if (ret == DB_NOTFOUND)
-		ret = 0;
+	ret = page_walk(c, &key, arg, buf, cap);
+	free(buf);
 	if ((t_ret = c->close(c)) != 0 && ret == 0)
 		ret = t_ret;
 	return ret == 0 && page->profiles ? page_profiles(s, txn, page) : ret;
