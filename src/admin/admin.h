@@ -42,8 +42,7 @@ struct admin_verify {
 	size_t found[P_KINDS];               /* problems of each kind */
 	char *shown[P_KINDS][ADMIN_SHOWN];   /* the first ADMIN_SHOWN of each, described */
 	int snapshot; /* 1: walked in one transaction holding read locks, a consistent snapshot;
-		       * 0: the lock table could not hold the whole store, so a snapshot
-		       * transaction (DB_TXN_SNAPSHOT: as consistent, but writes do not wait) */
+		       * 0: the lock table could not hold the whole store, so read committed */
 };
 
 /* Checks every invariant of the store. Returns 0 when the check ran (problems or not; see

@@ -71,9 +71,8 @@ typedef int (*visit_fn)(void *arg, const DBT *key, const DBT *val);
 int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg);
 
 /* Runs a whole-store read in one transaction at degree 3: its read locks make it a consistent
- * snapshot (writers wait for it). A store too large for that is read in a snapshot transaction
- * (consistent too; writers copy the pages it still needs instead of waiting); *degree3 says
- * which it was. */
+ * snapshot (writers wait for it). A store too large for that is read at read committed;
+ * *degree3 says which it was. */
 int run_read(struct store *s, txn_body body, void *arg, int *degree3);
 
 /* Puts "what: reason" for a transaction's result in err; returns -1. */

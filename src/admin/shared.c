@@ -189,8 +189,8 @@ int run_read(struct store *s, txn_body body, void *arg, int *degree3)
 	if ((*degree3 = !s->env || lockable(s)))
 		ret = run_txn(s, body, arg, 0);
 	if (ret == ENOMEM) { /* too large, or the lock table ran out after all */
-		LOG("the store is too large to read under read locks: reading it as a snapshot "
-		    "instead (writes racing the walk are not waited for)");
+		LOG("the store is too large to read under read locks: reading it at read committed, "
+		    "so writes racing the walk may show as transient differences");
 		*degree3 = 0;
 		ret = run_txn(s, body, arg, 1);
 	}

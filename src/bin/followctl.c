@@ -151,8 +151,8 @@ static int cmd_verify(const struct ctx *x)
 	}
 	printf("data_dir: %s\n", x->c->data_dir);
 	printf("read: %s\n", v.snapshot ? "one transaction, a consistent snapshot"
-				       : "one snapshot transaction, consistent (too large to lock "
-					 "whole, so concurrent writes did not wait)");
+				       : "read committed (too large to lock whole; concurrent "
+					 "writes may show as transient differences)");
 	printf("accounts: %zu\nedges: %zu\nfollowing_entries: %zu\nfan_entries: %zu\n"
 	       "mutual_entries: %zu\nprofiles: %zu\noutbox_records: %zu\ndead_letters: %zu\n",
 	       v.accounts, v.edges, v.following, v.fans, v.mutual, v.profiles, v.outbox, v.dead);
@@ -611,8 +611,8 @@ static const struct command {
 	 "prints what it walked and each violation (at most 20 per kind).\n"
 	 "It reads in one transaction holding read locks, so a live service's\n"
 	 "writes wait for it and it sees one consistent state (a store too large\n"
-	 "for the lock table is read in a snapshot transaction instead: as\n"
-	 "consistent, and writes do not wait)."},
+	 "for the lock table is read at read committed instead, and then writes\n"
+	 "racing the walk can show as transient differences)."},
 	{"stats", NULL, 0, 0, CMD_STORE, cmd_stats,
 	 "accounts, edges, mutual pairs, the largest fan list, bytes on disk,\n"
 	 "webhook backlog."},

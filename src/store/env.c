@@ -185,11 +185,9 @@ static int table_open(struct store *s, int i, u_int32_t flags, int tries)
 			db->close(db, 0);
 			return ret;
 		}
-		/* The outbox is a queue: record numbers only grow, so they are event ids. The
-		 * others keep page versions for snapshot reads (a queue cannot; its reads lock). */
+		/* The outbox is a queue: record numbers only grow, so they are event ids. */
 		ret = db->open(db, NULL, table_files[i], NULL, i == T_OUTBOX ? DB_QUEUE : DB_HASH,
-			       flags | DB_AUTO_COMMIT | (i == T_OUTBOX ? 0 : DB_MULTIVERSION),
-			       0600);
+			       flags | DB_AUTO_COMMIT, 0600);
 		if (ret == 0) {
 			s->db[i] = db;
 			return 0;
@@ -370,7 +368,7 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 				return ret;
 			}
 		}
-		ret = s->env->txn_begin(s->env, NULL, &txn, m->snapshot ? DB_TXN_SNAPSHOT : 0);
+		ret = s->env->txn_begin(s->env, NULL, &txn, m->read_committed ? DB_READ_COMMITTED : 0);
 		if (ret == 0) {
 			ret = body(s, txn, arg);
 			if (ret == 0) {

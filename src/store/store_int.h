@@ -56,18 +56,14 @@ typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
 
 /* How a transaction runs. */
 struct txn_mode {
-	/* DB_TXN_SNAPSHOT, for transactions that only read: they see the store as it was when
-	 * they began and take no page locks at all (a writer copies a page such a reader may
-	 * still need). Read committed took and dropped a lock for every page a follow_get page
-	 * touched: snapshots made a page of 100 fans about 15% cheaper. */
-	int snapshot;
+	int read_committed; /* DB_READ_COMMITTED: reads hold no locks till the end */
 	unsigned ckp_kb;    /* after a commit, checkpoint once this much log was written; 0: never */
 };
 
 /* Runs body in a transaction, retrying deadlocks and reopening the environment after another
  * process's recovery; 0, the body's verdict (TXN_VERDICT) or a Berkeley DB error. */
 int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode *m);
-/* The service's two modes: readonly (a snapshot, no checkpoint) or a write. */
+/* The service's two modes: readonly (read committed, no checkpoint) or a write. */
 int run_txn(struct store *s, txn_body body, void *arg, int readonly);
 /* Sets the sizes and error log every process opening the environment must agree on. */
 int env_configure(DB_ENV *env);
