@@ -187,7 +187,8 @@ static int table_open(struct store *s, int i, u_int32_t flags, int tries)
 		}
 		/* The outbox is a queue: record numbers only grow, so they are event ids. */
 		ret = db->open(db, NULL, table_files[i], NULL, i == T_OUTBOX ? DB_QUEUE : DB_HASH,
-			       flags | DB_AUTO_COMMIT, 0600);
+			       flags | DB_AUTO_COMMIT | (i == T_PROFILES ? DB_MULTIVERSION : 0),
+			       0600);
 		if (ret == 0) {
 			s->db[i] = db;
 			return 0;
@@ -368,7 +369,9 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 				return ret;
 			}
 		}
-		ret = s->env->txn_begin(s->env, NULL, &txn, m->read_committed ? DB_READ_COMMITTED : 0);
+		ret = s->env->txn_begin(s->env, NULL, &txn,
+					m->snapshot ? DB_TXN_SNAPSHOT
+						    : m->read_committed ? DB_READ_COMMITTED : 0);
 		if (ret == 0) {
 			ret = body(s, txn, arg);
 			if (ret == 0) {
@@ -400,8 +403,14 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 
 int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 {
-	static const struct txn_mode write = {0, CKP_KB}, read = {1, 0};
+	static const struct txn_mode write = {0, CKP_KB, 0}, read = {1, 0, 0};
 	return run_txn_as(s, body, arg, readonly ? &read : &write);
+}
+
+int run_snapshot(struct store *s, txn_body body, void *arg)
+{
+	static const struct txn_mode snapshot = {0, 0, 1};
+	return run_txn_as(s, body, arg, &snapshot);
 }
 
 enum store_status status_of(int ret)

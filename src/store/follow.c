@@ -168,8 +168,8 @@ struct page_arg {
 #define PAGE_MEM_FIRST 16384 /* a page's profile records, to start with (grows as needed) */
 
 /* A page's profiles, read through one cursor into one block of memory: the records first, then
- * every profile's tags. An item of a list is an imported account (deleting one removes its
- * edges in the same transaction), so its profile is read by key without looking it up. */
+ * every profile's tags. Read by key without looking each account up: an account deleted since
+ * the page was read simply has no profile any more (an empty one is shown, as before). */
 struct page_mem {
 	unsigned char *buf;
 	size_t used, cap;
@@ -357,7 +357,13 @@ static int page_body(struct store *s, DB_TXN *txn, void *argp)
 	free(buf);
 	if ((t_ret = c->close(c)) != 0 && ret == 0)
 		ret = t_ret;
-	return ret == 0 && page->profiles ? page_profiles(s, txn, page) : ret;
+	return ret;
+}
+
+static int profiles_body(struct store *s, DB_TXN *txn, void *argp)
+{
+	struct page_arg *arg = argp;
+	return page_profiles(s, txn, arg->page);
 }
 
 static enum store_status list_page(struct store *s, const char *who, enum store_list kind,
@@ -377,6 +383,8 @@ static enum store_status list_page(struct store *s, const char *who, enum store_
 		return STORE_FAIL;
 	}
 	ret = run_txn(s, page_body, &arg, 1);
+	if (ret == 0 && profiles && page->n)
+		ret = run_snapshot(s, profiles_body, &arg);
 	if (ret != 0 && ret != TXN_ROLLBACK)
 		store_page_free(page);
 	return status_of(ret);

@@ -183,7 +183,8 @@ enum store_status store_follow_info(struct store *s, const char *from, struct st
 enum store_status store_list_page(struct store *s, const char *who, enum store_list kind,
 				  const struct store_item *after, size_t want,
 				  struct store_page *page);
-/* The same, and each item's profile, all in one transaction. */
+/* The same, then each item's profile in a second transaction, a snapshot that takes no locks
+ * (an account deleted in between shows an empty profile). */
 enum store_status store_list_page_profiles(struct store *s, const char *who, enum store_list kind,
 					   const struct store_item *after, size_t want,
 					   struct store_page *page);
