@@ -22,7 +22,7 @@ cleanup() {
 	# whole group instead raced multiwatch: a worker killed before multiwatch saw its own TERM
 	# was respawned, and the new ones outlived the bench.
 	for p in ${pid:-} ${cgipid:-}; do kill -TERM "$p" 2>/dev/null || true; done
-	wait 2>/dev/null
+	wait 2>/dev/null || true
 	# CGI processes still starting would log that the data they were given is gone.
 	for _ in $(seq 50); do
 		alive=0

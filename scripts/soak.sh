@@ -6,7 +6,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${SOAK_SECONDS:-600}
 tmp=$(mktemp -d /tmp/follow-soak.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cleanup() { [ -n "${pid:-}" ] && kill -TERM -- -"$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+# lighttpd stops what it started; a TERM to its whole group let multiwatch respawn workers first
+# killed (see bench.sh). Whatever is left after a few seconds is killed.
+cleanup() {
+	if [ -n "${pid:-}" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 -- -"$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL -- -"$pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
 trap cleanup EXIT
 sed -e "s|^data_dir = .*|data_dir = $tmp/data|" "$root/conf/follow.conf" > "$tmp/follow.conf"
 chmod 600 "$tmp/follow.conf"
