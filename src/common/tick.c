@@ -15,20 +15,23 @@ int on_signal(int sig, void (*handler)(int))
 	return sigaction(sig, &sa, NULL);
 }
 
-int tick_every(void (*handler)(int), long ms)
+int tick_set(long ms)
 {
 	struct itimerval it;
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_sec = ms / 1000;
 	it.it_value.tv_usec = (ms % 1000) * 1000;
 	it.it_interval = it.it_value;
-	return on_signal(SIGALRM, handler) == 0 && setitimer(ITIMER_REAL, &it, NULL) == 0 ? 0 : -1;
+	return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+int tick_every(void (*handler)(int), long ms)
+{
+	return on_signal(SIGALRM, handler) == 0 && tick_set(ms) == 0 ? 0 : -1;
 }
 
 void tick_stop(void)
 {
-	struct itimerval it;
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	tick_set(0);
 	signal(SIGALRM, SIG_IGN); /* one already pending is dropped */
 }

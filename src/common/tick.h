@@ -8,6 +8,9 @@ int on_signal(int sig, void (*handler)(int));
 /* Calls handler (from the signal: async-signal-safe calls only) every ms milliseconds;
  * system calls it interrupts are restarted. 0 on success. */
 int tick_every(void (*handler)(int), long ms);
+/* SIGALRM every ms milliseconds to whatever handler is installed; 0 disarms. Async-signal-safe.
+ * 0 on success. */
+int tick_set(long ms);
 /* Stops the tick: before the state its handler looks at goes away. */
 void tick_stop(void);
 

@@ -7,10 +7,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/tick.h"
 
 #define TICK_MS 1000
 
@@ -65,17 +65,6 @@ static void send_stuck_answer(void)
 	http_write_all(current->ipcFd, stuck_answer, sizeof(stuck_answer));
 }
 
-/* A one-shot timer; 0 disarms it. */
-static void arm_timer(long ms)
-{
-	struct itimerval it;
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_usec = (ms % 1000) * 1000;
-	it.it_interval = it.it_value;
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -83,7 +72,7 @@ static void on_stop(int sig)
 	FCGX_ShutdownPending();
 	/* libfcgi has a window before accept() where the flag is missed; never hang there. */
 	if (!in_request)
-		arm_timer(2000);
+		tick_set(2000);
 }
 
 /* While a request runs, a periodic tick asks whether the process can still make progress (see
@@ -163,7 +152,7 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		struct http_req req;
 		char *out = NULL;
 		in_request = 1;
-		arm_timer(TICK_MS);
+		tick_set(TICK_MS);
 		if (http_read_request(r.envp, fcgi_read, &r, max_body, &req) != 0)
 			LOG("out of memory reading a request");
 		else {
@@ -176,7 +165,7 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		http_req_free(&req);
 		FCGX_Finish_r(&r);
 		in_request = 0;
-		arm_timer(stopping ? 2000 : 0);
+		tick_set(stopping ? 2000 : 0);
 		if (should_exit && should_exit(ctx)) {
 			status = 1;
 			break;
