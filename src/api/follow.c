@@ -203,7 +203,7 @@ void api_follow_get(struct call *c, struct reply *r)
 	size_t want, i;
 	int has_after;
 
-	/* The page and its profiles in one transaction: one keyed read per item keeps it O(page). */
+	/* The page, then one keyed profile read per item: O(page) whatever the list's length. */
 	if (read_from(c, r, &from) != 0 ||
 	    read_page_args(c, r, &kind, &want, &after, &has_after) != 0 ||
 	    store_failed(r, store_list_page_profiles(c->app->store, from, kind,

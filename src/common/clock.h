@@ -6,5 +6,7 @@
 
 /* Milliseconds since the Unix epoch (CLOCK_REALTIME: an event's time is read by other hosts). */
 uint64_t clock_now_ms(void);
+/* Milliseconds on a clock that never jumps (CLOCK_MONOTONIC), for pacing within a process. */
+uint64_t clock_mono_ms(void);
 
 #endif

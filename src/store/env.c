@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/lockfile.h"
 #include "common/log.h"
 #include "store/holdwatch.h"
@@ -331,28 +332,24 @@ static void backoff(struct store *s, int attempt)
 	usleep(100 + (unsigned)(rand_r(&s->seed) % cap));
 }
 
-/*
- * Runs body in a transaction until it commits, retrying deadlocks with backoff and reopening
- * the environment when another process's recovery made it unusable. body must start from
- * scratch on each call. Returns 0, the body's own verdict (TXN_VERDICT: it chose to abort) or a
- * Berkeley DB error.
- */
 /* Whether to ask for a checkpoint after this commit. Asking is not free: even when too little
  * log was written, DB_ENV->txn_checkpoint opened the log file and read 32 KB of it, a dozen
  * system calls on every follow_add. So a process asks at most once a CKP_CHECK_MS. */
 static int checkpoint_due(struct store *s)
 {
-	struct timespec ts;
-	long long now;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 1;
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	uint64_t now = clock_mono_ms();
 	if (s->ckp_checked_ms && now - s->ckp_checked_ms < CKP_CHECK_MS)
 		return 0;
 	s->ckp_checked_ms = now;
 	return 1;
 }
 
+/*
+ * Runs body in a transaction until it commits, retrying deadlocks with backoff and reopening
+ * the environment when another process's recovery made it unusable. body must start from
+ * scratch on each call. Returns 0, the body's own verdict (TXN_VERDICT: it chose to abort) or a
+ * Berkeley DB error.
+ */
 int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode *m)
 {
 	int attempt, ret = 0;
@@ -369,9 +366,7 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 				return ret;
 			}
 		}
-		ret = s->env->txn_begin(s->env, NULL, &txn,
-					m->snapshot ? DB_TXN_SNAPSHOT
-						    : m->read_committed ? DB_READ_COMMITTED : 0);
+		ret = s->env->txn_begin(s->env, NULL, &txn, m->begin_flags);
 		if (ret == 0) {
 			ret = body(s, txn, arg);
 			if (ret == 0) {
@@ -403,13 +398,13 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 
 int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 {
-	static const struct txn_mode write = {0, CKP_KB, 0}, read = {1, 0, 0};
+	static const struct txn_mode write = {0, CKP_KB}, read = {DB_READ_COMMITTED, 0};
 	return run_txn_as(s, body, arg, readonly ? &read : &write);
 }
 
 int run_snapshot(struct store *s, txn_body body, void *arg)
 {
-	static const struct txn_mode snapshot = {0, 0, 1};
+	static const struct txn_mode snapshot = {DB_TXN_SNAPSHOT, 0};
 	return run_txn_as(s, body, arg, &snapshot);
 }
 

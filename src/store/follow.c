@@ -190,7 +190,8 @@ static int mem_room(struct page_mem *m, size_t more)
 	return 0;
 }
 
-/* Reads each item's profile record into m (offset and size in p->seq and p->n until decoded). */
+/* Reads each item's profile record into m: item i's at m->buf + off[i], len[i] bytes (0: it has
+ * none). */
 static int page_records(DBC *c, struct store_page *page, struct page_mem *m, size_t *off,
 			size_t *len)
 {
@@ -221,27 +222,28 @@ static int page_records(DBC *c, struct store_page *page, struct page_mem *m, siz
 
 static int page_profiles(struct store *s, DB_TXN *txn, struct store_page *page)
 {
-	struct page_mem m = {page->mem, 0, 0};
-	size_t *off, i, ntags = 0, tagoff;
+	struct page_mem m = {NULL, 0, 0};
+	size_t *off, *len, i, ntags = 0, tagoff;
 	DB *db;
 	DBC *c;
 	int ret, t_ret;
 
+	free(page->mem); /* a retry starts over */
 	page->mem = NULL;
-	free(m.buf); /* a retry starts over */
-	m.buf = NULL;
 	if (!(off = calloc(2 * page->n + 1, sizeof(*off))))
 		return ENOMEM;
+	len = off + page->n;
+	/* Some room from the start: page_records points its first read at m.buf. */
 	if ((ret = mem_room(&m, 1)) != 0 || (ret = store_table(s, T_PROFILES, &db)) != 0 ||
 	    (ret = db->cursor(db, txn, &c, 0)) != 0)
 		goto out;
-	ret = page_records(c, page, &m, off, off + page->n);
+	ret = page_records(c, page, &m, off, len);
 	if ((t_ret = c->close(c)) != 0 && ret == 0)
 		ret = t_ret;
 	if (ret != 0)
 		goto out;
 	for (i = 0; i < page->n; i++)
-		ntags += off[page->n + i] > 4 ? m.buf[off[i] + 4] : 0;
+		ntags += profile_tag_count(m.buf + off[i], len[i]);
 	/* The tags after the records, aligned for them. */
 	tagoff = (m.used + _Alignof(struct store_tag) - 1) / _Alignof(struct store_tag) *
 		 _Alignof(struct store_tag);
@@ -249,9 +251,9 @@ static int page_profiles(struct store *s, DB_TXN *txn, struct store_page *page)
 		goto out;
 	for (i = 0; i < page->n; i++) {
 		struct store_tag *tags = (struct store_tag *)(m.buf + tagoff);
-		size_t len = off[page->n + i], n = len > 4 ? m.buf[off[i] + 4] : 0;
+		size_t n = profile_tag_count(m.buf + off[i], len[i]);
 		memset(&page->profiles[i], 0, sizeof(page->profiles[i]));
-		if (len && profile_decode(m.buf + off[i], len, &page->profiles[i], tags, n) != 0) {
+		if (len[i] && profile_decode(m.buf + off[i], len[i], &page->profiles[i], tags, n) != 0) {
 			ret = EINVAL;
 			goto out;
 		}

@@ -54,6 +54,11 @@ int profile_decode(const void *rec, size_t size, struct store_profile *p, struct
 	return i == n && b == end ? 0 : -1;
 }
 
+size_t profile_tag_count(const void *rec, size_t size)
+{
+	return size > 4 ? ((const unsigned char *)rec)[4] : 0;
+}
+
 static size_t encoded_size(const struct store_profile *p)
 {
 	size_t i, size = 5;
@@ -105,7 +110,7 @@ static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct sto
 	if (ret != 0 && ret != DB_NOTFOUND)
 		return ret;
 	if (ret == 0 && !room)
-		room = val.size > 4 ? ((const unsigned char *)val.data)[4] : 0;
+		room = profile_tag_count(val.data, val.size);
 	if (!(tags = calloc(room ? room : 1, sizeof(*tags)))) {
 		free(val.data);
 		return ENOMEM;

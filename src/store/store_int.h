@@ -38,7 +38,7 @@ struct store {
 	DB_ENV *env;
 	DB *db[T_COUNT];
 	unsigned seed;
-	long long ckp_checked_ms; /* when this process last asked for a checkpoint; 0: never */
+	uint64_t ckp_checked_ms; /* when this process last asked for a checkpoint; 0: never */
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
 	int needs_restart; /* the environment could not be reopened by this process */
 };
@@ -56,9 +56,10 @@ typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
 
 /* How a transaction runs. */
 struct txn_mode {
-	int read_committed; /* DB_READ_COMMITTED: reads hold no locks till the end */
-	unsigned ckp_kb;    /* after a commit, checkpoint once this much log was written; 0: never */
-	int snapshot;       /* DB_TXN_SNAPSHOT: see run_snapshot */
+	/* DB_ENV->txn_begin's isolation: 0, DB_READ_COMMITTED (reads hold no locks till the end)
+	 * or DB_TXN_SNAPSHOT (see run_snapshot). */
+	u_int32_t begin_flags;
+	unsigned ckp_kb; /* after a commit, checkpoint once this much log was written; 0: never */
 };
 
 /* Runs body in a transaction, retrying deadlocks and reopening the environment after another
@@ -123,6 +124,9 @@ int outbox_append(struct store *s, DB_TXN *txn, int add, const char *from,
 
 /* Decodes an outbox record; EINVAL unless it is exactly what outbox_append writes. */
 int event_decode(const unsigned char *rec, size_t size, struct store_event *ev);
+/* The number of tags a profile record says it holds (0 for one too short to say): the room
+ * profile_decode needs. */
+size_t profile_tag_count(const void *rec, size_t size);
 /* Decodes a profile record into p, its tags into room (cap entries); the strings point into
  * rec. -1 unless it is exactly what the store writes, and fits. */
 int profile_decode(const void *rec, size_t size, struct store_profile *p, struct store_tag *room,

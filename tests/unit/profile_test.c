@@ -53,7 +53,7 @@ static const char *value(const struct store_profile *p, const char *name, size_t
 int main(void)
 {
 	char dir[] = "/tmp/profile_test.XXXXXX", err[256];
-	struct store_opts o = {dir, STORE_NOSYNC, 0, 0, 0};
+	struct store_opts o = {.dir = dir, .durability = STORE_NOSYNC};
 	struct store *s;
 	struct store_profile p[2];
 	struct store_tag tags[STORE_TAGS_MAX + 1];
