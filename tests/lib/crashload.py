@@ -87,35 +87,34 @@ def _children(pid):
     return found
 
 
-def _descendants(pid):
-    found = []
-    for child in _children(pid):
-        found += [child] + _descendants(child)
-    return found
-
-
 def _program(pid):
     with open("/proc/%d/cmdline" % pid, "rb") as f:
         return f.read().split(b"\0")[0]
 
 
+def _descendants(pid):
+    """pid's descendants and their programs, not looking below a .fcgi process: its only child
+    is, under the sanitizer build, LeakSanitizer's tracer, forked at exit, and killing that left
+    the process spinning for ever."""
+    found = []
+    for child in _children(pid):
+        try:
+            program = _program(child)
+        except OSError:
+            continue  # gone meanwhile
+        found.append((child, program))
+        if not program.endswith(b".fcgi"):
+            found += _descendants(child)
+    return found
+
+
 def fcgi_children(srv, role=None):
     """The service's FastCGI processes below lighttpd (workers are multiwatch's children, the
     dispatcher lighttpd's own), or its CGI processes: all of them, or those of one role
-    ("worker", "dispatcher"). Not a child of one of them: under the sanitizer build that is
-    LeakSanitizer's tracer, forked at exit, and killing it left the process spinning for ever."""
+    ("worker", "dispatcher")."""
     pids = []
-    descendants = _descendants(srv.proc.pid)
-    for pid in descendants:
+    for pid, program in _descendants(srv.proc.pid):
         try:
-            with open("/proc/%d/stat" % pid) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            if ppid in descendants and _program(ppid).endswith(b".fcgi"):
-                continue
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-        try:
-            program = _program(pid)
             with open("/proc/%d/environ" % pid, "rb") as f:
                 is_dispatcher = b"FOLLOW_ROLE=dispatcher" in f.read().split(b"\0")
         except OSError:
