@@ -40,7 +40,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 SAN_UNIT_TESTS = $(patsubst tests/unit/%.c,build/san/tests/%,$(wildcard tests/unit/*_test.c))
 SAN_LOG = $(CURDIR)/build/sanitizer-reports
 
-.PHONY: all deps run test unit bench soak clean test-sanitizers
+.PHONY: all deps run test unit bench bench-scale soak clean test-sanitizers
 
 all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl
 
@@ -119,6 +119,16 @@ test-sanitizers: build/san/follow.fcgi build/san/followctl $(SAN_UNIT_TESTS)
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@./scripts/bench.sh
+
+# The service at millions of edges (scripts/bench-scale.sh): import, export, verify, a 1M-fan
+# walk, 10M edges at two cache sizes.
+bench-scale: deps-bench
+	@$(MAKE) --no-print-directory all build/bench/graphgen
+	@./scripts/bench-scale.sh
+
+build/bench/graphgen: scripts/bench/graphgen.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # Ten minutes (SOAK_SECONDS) of mixed load: RSS at start and end, and no error.
 soak: deps

@@ -328,6 +328,48 @@ def test_export_import_roundtrip(srv):
         check("line 1" in p.stderr, None, p.stderr)
 
 
+def with_cache_mb(conf, mb):
+    with open(conf) as f:
+        lines = [l for l in f if not l.startswith("cache_mb")]
+    write_private(conf, "".join(lines + ["cache_mb = %d\n" % mb]))
+
+
+def test_cache_mb_applies_when_nobody_else_uses_the_store(srv):
+    conf, data = scratch_conf(srv, "cache")
+    with_cache_mb(conf, 16)
+    must(ctl(conf, "import", stdin='{"account":"cm_a"}\n{"account":"cm_b"}\n'
+             '{"from":"cm_a","to":"cm_b","time":1700000000}\n'), "import")
+    small = int(fields(must(ctl(conf, "stats"), "stats").stdout)["cache_bytes"])
+    check(16 << 20 <= small < 32 << 20, None, "a 16 MB cache (with Berkeley DB's quarter): %d" % small)
+    with_cache_mb(conf, 200)
+    p = must(ctl(conf, "stats"), "stats after the change")
+    check("making its regions anew" in p.stderr, None, "the resize is logged: " + p.stderr)
+    f = fields(p.stdout)
+    check(200 << 20 <= int(f["cache_bytes"]) < 260 << 20, None, "a 200 MB cache: %r" % f)
+    expect_eq((f["accounts"], f["edges"]), ("2", "1"), "the data outlives the new regions")
+    p = must(ctl(conf, "stats"), "stats once more")
+    expect_eq(p.stderr, "", "nothing to resize any more")
+    verify_ok(conf, "after the resize")
+    # While the service has the environment open, the size waits for a moment nobody does.
+    live = os.path.join(srv.rundir, "live-cache.conf")
+    with open(srv.conf_path()) as f:
+        write_private(live, f.read())
+    before = int(fields(must(ctl(live, "stats"), "stats").stdout)["cache_bytes"])
+    with_cache_mb(live, 200)
+    p = must(ctl(live, "stats"), "stats with another cache_mb beside the live service")
+    check("changes when every process using it has stopped" in p.stderr, None, p.stderr)
+    expect_eq(int(fields(p.stdout)["cache_bytes"]), before, "the live environment's cache")
+    expect_eq(srv.follow_type("st_a", "st_b"), 3, "the service still answers")
+    # bounds
+    for bad in ("8", "0", "2000000", "lots"):
+        with open(live) as f:
+            lines = [l for l in f if not l.startswith("cache_mb")]
+        write_private(live, "".join(lines + ["cache_mb = %s\n" % bad]))
+        p = ctl(live, "stats")
+        expect_eq(p.returncode, 1, "cache_mb = %s is refused" % bad)
+        check("cache_mb" in p.stderr, None, p.stderr)
+
+
 if __name__ == "__main__":
     run_tests(globals(), callback_url="http://127.0.0.1:%d/hook" % free_port(),
               callback_token="t1300", callback_retry_seconds=3600)

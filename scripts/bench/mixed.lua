@@ -1,13 +1,8 @@
 -- wrk script for the soak: a mix of follow_add, follow_delete, follow_check and follow_get
 -- between N random accounts; counts answers that are not ErrorCode 0.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "answers.lua")  -- the error count
 local n = tonumber(os.getenv("ACCOUNTS") or "1000")
 local q = os.getenv("QUERY")
-local errors = 0
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
 
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
@@ -34,16 +29,4 @@ request = function()
   return wrk.format("POST", "/v4/" .. path .. "?" .. q, {["Content-Type"] = "application/json"}, body)
 end
 
-response = function(status, headers, body)
-  if status ~= 200 or not body:find('"ErrorCode":0,', 1, true) then
-    errors = errors + 1
-  end
-end
-
-done = function(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do
-    total = total + (t:get("errors") or 0)
-  end
-  io.write(string.format("soak-errors %d\n", total))
-end
+done = count_errors_done("soak")

@@ -56,6 +56,8 @@ struct admin_stats {
 	size_t top_fans;
 	uint64_t disk_db, disk_log, disk_region, disk_other; /* bytes of data_dir's files */
 	size_t outbox_pending, outbox_dead;
+	uint64_t cache_bytes;       /* the environment's page cache (cache_mb, as Berkeley DB sized it) */
+	uint64_t cache_hits, cache_misses; /* page requests since the regions were made */
 };
 
 int admin_stats(struct store *s, struct admin_stats *st, char *err, size_t errlen);
@@ -89,8 +91,9 @@ struct admin_edge {
 enum store_status admin_add_edges(struct store *s, const struct admin_edge *e, size_t n,
 				  size_t *added, size_t *bad, size_t *done);
 
-/* Writes the log to disk: what was committed survives a crash of the machine whatever the
- * durability setting. */
+/* Writes the log and then every changed page to disk (a checkpoint): what was committed
+ * survives a crash of the machine whatever the durability setting, the next recovery starts
+ * after the import, and the log it wrote can go. */
 enum store_status admin_flush(struct store *s);
 
 /* A hot backup into target (a new or empty folder) while the service writes: the databases,

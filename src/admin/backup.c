@@ -48,7 +48,7 @@ static int recover_fatal(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "recovery of %s: %s", dir, db_strerror(ret));
 		return -1;
 	}
-	if ((ret = env_configure(env)) == 0 &&
+	if ((ret = env_configure(env, 0)) == 0 &&
 	    (ret = env->open(env, dir, DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
 					   DB_INIT_TXN | DB_RECOVER_FATAL | DB_PRIVATE,
 			     0600)) == 0 &&

@@ -161,8 +161,8 @@ enum store_status admin_add_edges(struct store *s, const struct admin_edge *e, s
 
 enum store_status admin_flush(struct store *s)
 {
-	int ret = s->env->log_flush(s->env, NULL);
+	int ret = s->env->txn_checkpoint(s->env, 0, 0, DB_FORCE);
 	if (ret != 0)
-		LOG("log flush: %s", db_strerror(ret));
+		LOG("checkpoint: %s", db_strerror(ret));
 	return ret == 0 ? STORE_OK : STORE_FAIL;
 }

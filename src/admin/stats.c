@@ -95,6 +95,23 @@ static int disk_usage(const char *dir, struct admin_stats *st)
 	return 0;
 }
 
+static int cache_figures(struct store *s, struct admin_stats *st, char *err, size_t errlen)
+{
+	DB_MPOOL_STAT *mp = NULL;
+	u_int32_t gbytes, bytes;
+	int ncache, ret;
+	if ((ret = s->env->get_cachesize(s->env, &gbytes, &bytes, &ncache)) != 0 ||
+	    (ret = s->env->memp_stat(s->env, &mp, NULL, 0)) != 0) {
+		snprintf(err, errlen, "stats: cannot read the cache's figures: %s", db_strerror(ret));
+		return -1;
+	}
+	st->cache_bytes = (uint64_t)gbytes << 30 | bytes;
+	st->cache_hits = mp->st_cache_hit;
+	st->cache_misses = mp->st_cache_miss;
+	free(mp);
+	return 0;
+}
+
 int admin_stats(struct store *s, struct admin_stats *st, char *err, size_t errlen)
 {
 	struct stats_arg arg = {st};
@@ -110,5 +127,5 @@ int admin_stats(struct store *s, struct admin_stats *st, char *err, size_t errle
 		snprintf(err, errlen, "stats: cannot list %s: %s", s->dir, strerror(errno));
 		return -1;
 	}
-	return 0;
+	return cache_figures(s, st, err, errlen);
 }

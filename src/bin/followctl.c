@@ -18,6 +18,7 @@
 #include "common/conf.h"
 #include "common/ids.h"
 #include "common/jsoncheck.h"
+#include "common/progress.h"
 #include "common/tags.h"
 #include "store/store.h"
 
@@ -26,16 +27,19 @@
 
 /* --help: this, the commands of the table below with their help, then help_tail. */
 static const char help_head[] =
-	"usage: followctl [-c CONF] COMMAND [ARGS]\n"
+	"usage: followctl [-c CONF] [-q] COMMAND [ARGS]\n"
 	"\n"
 	"Administers the storage of the follow service: the Berkeley DB environment in the\n"
 	"data_dir of CONF. CONF defaults to $FOLLOW_CONF, then ../conf/follow.conf beside this\n"
-	"program. Every command but restore works while the service runs.\n"
+	"program. Every command but restore works while the service runs. Long work shows its\n"
+	"progress on stderr when that is a terminal; -q (--quiet) leaves only the summary.\n"
 	"\n"
 	"commands:\n";
 static const char help_tail[] =
 	"\n"
 	"exit status: 0 success, 1 failure or violations found, 2 usage error.\n";
+
+static int quiet; /* -q: no progress line */
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -181,6 +185,9 @@ static int cmd_stats(const struct ctx *x)
 	       (unsigned long long)st.disk_db, (unsigned long long)st.disk_log,
 	       (unsigned long long)st.disk_region, (unsigned long long)st.disk_other);
 	printf("webhook_pending: %zu\nwebhook_dead: %zu\n", st.outbox_pending, st.outbox_dead);
+	printf("cache_bytes: %llu\ncache_hits: %llu\ncache_misses: %llu\n",
+	       (unsigned long long)st.cache_bytes, (unsigned long long)st.cache_hits,
+	       (unsigned long long)st.cache_misses);
 	return 0;
 }
 
@@ -457,6 +464,9 @@ static int cmd_import(const struct ctx *x)
 	struct import *im = calloc(1, sizeof(*im));
 	struct json_tokener *tok = json_tokener_new();
 	struct timespec t0, t1;
+	struct progress pg;
+	struct stat st;
+	double size = 0; /* of stdin, when it is a file: the ETA */
 	char *text = NULL;
 	size_t cap = 0, line = 0;
 	ssize_t len;
@@ -470,8 +480,15 @@ static int cmd_import(const struct ctx *x)
 		goto out;
 	}
 	im->s = s;
-	while (ret == 0 && (len = getline(&text, &cap, stdin)) >= 0)
+	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		size = (double)st.st_size;
+	progress_start(&pg, "import", "lines", quiet);
+	while (ret == 0 && (len = getline(&text, &cap, stdin)) >= 0) {
 		ret = import_line(im, tok, text, (size_t)len, ++line);
+		if (progress_due(&pg))
+			progress_show(&pg, line, size > 0 ? (double)ftello(stdin) / size : -1);
+	}
+	progress_end(&pg);
 	if (ret == 0 && ferror(stdin)) {
 		fprintf(stderr, "followctl: import: cannot read stdin: %s\n", strerror(errno));
 		ret = -1;
@@ -615,7 +632,7 @@ static const struct command {
 	 "racing the walk can show as transient differences)."},
 	{"stats", NULL, 0, 0, CMD_STORE, cmd_stats,
 	 "accounts, edges, mutual pairs, the largest fan list, bytes on disk,\n"
-	 "webhook backlog."},
+	 "webhook backlog, the page cache's size (cache_mb) and its hits and misses."},
 	{"backup", "DIR", 1, 1, CMD_STORE, cmd_backup,
 	 "hot backup into DIR (new or empty) while the service serves writes:\n"
 	 "databases, then logs, then catastrophic recovery of the copy."},
@@ -733,6 +750,11 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			print_help(stdout);
 			return 0;
+		}
+		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+			quiet = 1;
+			i++;
+			continue;
 		}
 		if (strcmp(argv[i], "-c") != 0 && strcmp(argv[i], "--config") != 0)
 			return usage_error("unknown option '%s'", argv[i]);

@@ -50,6 +50,16 @@ static int set_size(struct conf *c, const char *v, void *field)
 	return 0;
 }
 
+static int set_cache_mb(struct conf *c, const char *v, void *field)
+{
+	unsigned long long n;
+	(void)c;
+	if (parse_u64(v, STORE_CACHE_MB_MAX, &n) != 0 || n < STORE_CACHE_MB_MIN)
+		return -1;
+	*(unsigned *)field = (unsigned)n;
+	return 0;
+}
+
 static int set_string(struct conf *c, const char *v, void *field)
 {
 	char **s = field;
@@ -129,6 +139,7 @@ static const struct conf_key keys[] = {
 	{"max_body_bytes", set_size, F(max_body_bytes), 0},
 	{"rate_limit", set_u32, F(rate_limit), 0},
 	{"durability", set_durability, F(durability), 0},
+	{"cache_mb", set_cache_mb, F(cache_mb), 0},
 	{"callback_url", set_string, F(callback_url), 0},
 	{"callback_token", set_string, F(callback_token), 0},
 	{"callback_retry_seconds", set_u32, F(callback_retry_seconds), 0},
@@ -172,6 +183,7 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 	c->max_following = 5000;
 	c->max_body_bytes = 1024 * 1024;
 	c->durability = STORE_WRITE;
+	c->cache_mb = STORE_CACHE_MB_DEFAULT;
 	c->callback_retry_seconds = 3600;
 	if (!(f = fopen(path, "r"))) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -269,6 +281,7 @@ void conf_store_opts(const struct conf *c, struct store_opts *o)
 {
 	*o = (struct store_opts){.dir = c->data_dir,
 				 .durability = c->durability,
+				 .cache_mb = c->cache_mb,
 				 .max_following = c->max_following,
 				 .max_followers = c->max_followers,
 				 .max_mutual = c->max_mutual};

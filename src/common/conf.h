@@ -17,6 +17,7 @@ struct conf {
 	size_t max_body_bytes;
 	uint32_t rate_limit; /* calls per second per API, 0 = none */
 	enum store_durability durability;
+	unsigned cache_mb;
 	char *callback_url;
 	char *callback_token;
 	uint32_t callback_retry_seconds; /* then an undeliverable event goes to dead-letter */

@@ -18,7 +18,7 @@
 #include "store/store_int.h"
 
 #define MAX_TRIES 40 /* attempts of one transaction (deadlocks, a recovery elsewhere) */
-#define ENV_CACHE_BYTES (64 * 1024 * 1024)
+#define ENV_CACHE_REGION_MB 2048 /* a bigger cache is made of several regions this size */
 #define ENV_MAX_LOCKS 200000 /* locks and lock objects: a whole-store verify holds many */
 #define ENV_MAX_LOCKERS 4000
 #define ENV_LOG_BUFFER (1024 * 1024)
@@ -53,9 +53,11 @@ static void db_msgcall(const DB_ENV *env, const char *msg)
 		log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
 }
 
-int env_configure(DB_ENV *env)
+int env_configure(DB_ENV *env, unsigned cache_mb)
 {
 	int ret;
+	if (!cache_mb)
+		cache_mb = STORE_CACHE_MB_DEFAULT;
 	env->set_errcall(env, db_errcall);
 	/* FOLLOW_DB_VERBOSE=1 logs each open's registry decisions and recoveries: who recovered
 	 * the environment, and why, is otherwise invisible. */
@@ -65,7 +67,8 @@ int env_configure(DB_ENV *env)
 	    (db_verbose && (ret = env->set_verbose(env, DB_VERB_RECOVERY, 1)) != 0))
 		return ret;
 	/* Sizes apply when the environment is created; every process asks for the same. */
-	if ((ret = env->set_cachesize(env, 0, ENV_CACHE_BYTES, 1)) != 0 ||
+	if ((ret = env->set_cachesize(env, cache_mb / 1024, (cache_mb % 1024) * 1024u * 1024u,
+				      (int)(1 + (cache_mb - 1) / ENV_CACHE_REGION_MB))) != 0 ||
 	    (ret = env->set_lk_max_locks(env, ENV_MAX_LOCKS)) != 0 ||
 	    (ret = env->set_lk_max_objects(env, ENV_MAX_LOCKS)) != 0 ||
 	    (ret = env->set_lk_max_lockers(env, ENV_MAX_LOCKERS)) != 0)
@@ -231,6 +234,65 @@ static int open_env(struct store *s, char *err, size_t errlen)
 	return ret;
 }
 
+/* 1 when no other process has the environment open: each holds an fcntl lock on its slot of
+ * __db.register, and this process's own locks never conflict with its test. */
+static int env_alone(const struct store *s)
+{
+	char path[PATH_MAX];
+	struct flock fl;
+	int fd, alone;
+	snprintf(path, sizeof(path), "%s/__db.register", s->dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	alone = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK;
+	close(fd);
+	return alone;
+}
+
+/* Bytes of cache the open environment has, or that env_configure asked for before an open. */
+static unsigned long long cache_bytes(DB_ENV *env)
+{
+	u_int32_t gbytes = 0, bytes = 0;
+	int ncache;
+	if (env->get_cachesize(env, &gbytes, &bytes, &ncache) != 0)
+		return 0;
+	return (unsigned long long)gbytes << 30 | bytes;
+}
+
+#define CACHE_SLACK_BYTES (1024 * 1024) /* regions round the asked-for size up to pages */
+
+/*
+ * The regions keep the cache size they were made with, and an ordinary open (no recovery)
+ * only joins them: a changed cache_mb would never apply. So when the size differs and nobody
+ * else has the environment open, the opener (holding the open lock) leaves, removes the
+ * registry and opens again: Berkeley DB runs recovery for a new registry, and recovery makes
+ * the regions anew at the configured size. Otherwise the change waits for a moment the
+ * service is stopped; a log line says so. Returns 1 when the caller should open again.
+ */
+static int cache_resize(struct store *s, unsigned long long asked)
+{
+	char path[PATH_MAX];
+	unsigned long long have = cache_bytes(s->env);
+	if (have + CACHE_SLACK_BYTES > asked && asked + CACHE_SLACK_BYTES > have)
+		return 0;
+	if (!env_alone(s)) {
+		LOG("cache_mb asks for %llu MB but the environment was made with %llu MB; it "
+		    "changes when every process using it has stopped", asked >> 20, have >> 20);
+		return 0;
+	}
+	LOG("cache_mb asks for %llu MB, the environment has %llu MB: making its regions anew",
+	    asked >> 20, have >> 20);
+	close_handles(s);
+	snprintf(path, sizeof(path), "%s/__db.register", s->dir);
+	if (unlink(path) != 0)
+		LOG("%s: %s", path, strerror(errno));
+	holdwatch_recovering();
+	return 1;
+}
+
 static int open_env_locked(struct store *s, char *err, size_t errlen)
 {
 	/* A process killed inside a transaction leaves its locks behind. DB_REGISTER notices the
@@ -241,14 +303,17 @@ static int open_env_locked(struct store *s, char *err, size_t errlen)
 	 * opener can spin forever on a mutex the dead process held, with the registry locked.) */
 	u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			  DB_RECOVER | DB_REGISTER;
-	int ret, i;
+	int ret, i, resized = 0;
+	unsigned long long asked;
 	DB_ENV *env;
 
 	s->region_ino = 0; /* not orphaned while (re)opening: recovery may be running */
+again:
 	if ((ret = db_env_create(&s->env, 0)) != 0)
 		goto err;
 	env = s->env;
-	if ((ret = env_configure(env)) != 0 || (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0)
+	if ((ret = env_configure(env, s->opts.cache_mb)) != 0 ||
+	    (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0)
 		goto err;
 	if (s->opts.durability == STORE_NOSYNC)
 		ret = env->set_flags(env, DB_TXN_NOSYNC, 1);
@@ -256,8 +321,13 @@ static int open_env_locked(struct store *s, char *err, size_t errlen)
 		ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
 	if (ret != 0 || (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
 		goto err;
+	asked = cache_bytes(env);
 	if ((ret = env->open(env, s->dir, flags, 0600)) != 0)
 		goto err;
+	if (!resized && cache_resize(s, asked)) {
+		resized = 1;
+		goto again;
+	}
 	{
 		struct stat st;
 		if (stat(s->region, &st) != 0) {

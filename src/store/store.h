@@ -6,6 +6,9 @@
 #include <stdint.h>
 
 #define STORE_ID_MAX 32     /* bytes in a UserID, without the terminating NUL */
+#define STORE_CACHE_MB_DEFAULT 64 /* cache_mb when the config does not say */
+#define STORE_CACHE_MB_MIN 16
+#define STORE_CACHE_MB_MAX (1024 * 1024) /* a terabyte: far past any machine it runs on */
 #define STORE_CHANGE_MAX 20 /* targets of one follow_add or follow_delete (one webhook event) */
 
 /* What a whole store call did. */
@@ -37,6 +40,10 @@ struct store_opts {
 	uint32_t max_following; /* 0 = no limit */
 	uint32_t max_followers; /* 0 = no limit */
 	uint32_t max_mutual;    /* 0 = no limit */
+	/* Berkeley DB's page cache, shared by every process; 0 = STORE_CACHE_MB_DEFAULT. Applied
+	 * when the environment's regions are made: by the first opener, or by an opener that
+	 * finds the regions sized otherwise and nobody else using them (see env.c). */
+	unsigned cache_mb;
 	/* Open each table at its first use rather than all at once: plain CGI serves one call per
 	 * process, and a call reads two or three of the eight tables. */
 	int lazy_tables;

@@ -74,8 +74,9 @@ int run_txn(struct store *s, txn_body body, void *arg, int readonly);
  * versions: a table under MVCC makes each write copy the pages it touches (tried on all of
  * them, a follow_add took about 30% more), and profiles are rarely written. */
 int run_snapshot(struct store *s, txn_body body, void *arg);
-/* Sets the sizes and error log every process opening the environment must agree on. */
-int env_configure(DB_ENV *env);
+/* Sets the sizes and error log every process opening the environment must agree on; cache_mb
+ * 0 is the default. */
+int env_configure(DB_ENV *env, unsigned cache_mb);
 enum store_status status_of(int ret);
 
 void put_le32(unsigned char *p, uint32_t v);
