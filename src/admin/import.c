@@ -149,6 +149,7 @@ enum store_status admin_add_edges(struct store *s, const struct admin_edge *e, s
 		if ((ret = run_txn_as(s, add_edges_body, &arg, &import_mode)) == 0) {
 			*added += arg.added;
 			*done = arg.hi;
+			store_deferred(s);
 		}
 	}
 	accts_free(&arg.a);

@@ -51,13 +51,16 @@ static int store_would_open(struct app *app)
 	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* Asked after each answer: the process exits, and the host starts a fresh one, when its store
- * panicked for good, or when it has none and a fresh process would now open it. */
+/* Asked after each answer: first the store's deferred work (the caller has its answer); then
+ * the process exits, and the host starts a fresh one, when its store panicked for good, or when
+ * it has none and a fresh process would now open it. */
 static int app_lost(void *ctx)
 {
 	struct app *app = ctx;
-	if (app->store)
+	if (app->store) {
+		store_deferred(app->store);
 		return store_needs_restart(app->store);
+	}
 	return store_would_open(app);
 }
 

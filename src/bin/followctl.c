@@ -247,6 +247,7 @@ static int flush_accounts(struct import *im, size_t line)
 	if (!im->n_acc)
 		return 0;
 	st = store_accounts_import(im->s, im->acc, im->n_acc);
+	store_deferred(im->s);
 	if (st != STORE_OK)
 		fprintf(stderr, "followctl: import: lines %zu-%zu: %s; nothing from line %zu on "
 				"was imported\n", im->acc_line, line,

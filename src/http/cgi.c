@@ -1,6 +1,7 @@
 /* cgi.c - a process started as plain CGI: one request from the environment and stdin, its answer
  * on stdout, the same bytes a FastCGI worker sends. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,17 @@ static void drain_stdin(void)
 	}
 }
 
+/* Ends the answer: the web server sees the end of stdout, and what the process does next (the
+ * store's deferred checkpoint, as it closes) is not waited for by the client. */
+static void end_stdout(void)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, 1) < 0)
+		close(1);
+	if (fd > 1)
+		close(fd);
+}
+
 int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck)
 {
 	struct http_req req;
@@ -84,6 +96,7 @@ int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check 
 		LOG("client went away before the answer was written");
 	if (req.body_too_big)
 		drain_stdin();
+	end_stdout();
 	/* The tick looks at the store, which the caller closes and frees next: a tick after that
 	 * read freed memory (under AddressSanitizer, its report then deadlocked with the leak
 	 * check at exit, and the call hung). The close has a watchdog of its own (holdwatch.c). */

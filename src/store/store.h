@@ -129,6 +129,10 @@ struct store;
 /* Opens (creating and recovering when needed) the environment shared by every process. On
  * failure returns NULL and writes the reason into err. */
 struct store *store_open(const struct store_opts *opts, char *err, size_t errlen);
+/* Work the last calls left for a moment nobody waits (a checkpoint once enough log was written
+ * since the last, at most once a second): the FastCGI loop calls it after each answer, and
+ * store_close before it closes. */
+void store_deferred(struct store *s);
 /* Returns 1 when Berkeley DB could not close a handle (after another process's recovery
  * panicked the environment): the library then keeps memory it can never free. */
 int store_close(struct store *s);

@@ -39,6 +39,8 @@ struct store {
 	DB *db[T_COUNT];
 	unsigned seed;
 	uint64_t ckp_checked_ms; /* when this process last asked for a checkpoint; 0: never */
+	unsigned ckp_kb; /* a commit since the last store_deferred asks for a checkpoint after this
+			  * much log; 0: none */
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
 	int needs_restart; /* the environment could not be reopened by this process */
 };

@@ -151,6 +151,7 @@ static int dispatch_forever(struct app *app, int lease, struct retry *rt)
 			break;
 		}
 		report(app, &last_status);
+		store_deferred(app->store);
 		if (store_needs_restart(app->store))
 			return 1; /* a fresh process will recover the environment */
 	}
