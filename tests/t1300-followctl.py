@@ -287,6 +287,7 @@ def test_export_import_roundtrip(srv):
               "st_a's nick survives JSON escaping")
     with Server() as srv2:
         p = must(ctl(srv2.conf_path(), "import", stdin=exported), "import into a live store")
+        check(BULK not in p.stderr, None, "a store the service has open: " + p.stderr)
         n_edges = len(edges_of(exported))
         check("(%d edges added, 0 already there)" % n_edges in p.stderr, None, p.stderr)
         again = must(ctl(srv2.conf_path(), "export"), "export of the imported store").stdout
@@ -326,6 +327,94 @@ def test_export_import_roundtrip(srv):
         p = ctl(srv2.conf_path(), "import", stdin='{"account":"x","bogus":1}\n')
         expect_eq(p.returncode, 1, "an unknown key")
         check("line 1" in p.stderr, None, p.stderr)
+
+
+BULK = "building it in bulk"
+
+
+def messy_graph(seed, n_accounts=200, n_edges=4000):
+    """An import file with profiles, a repeated account line, duplicate edges with other times
+    and many mutual pairs."""
+    r = random.Random(seed)
+    ids = ["mg_%03d" % i for i in range(n_accounts)]
+    lines = []
+    for i in ids:
+        o = {"account": i}
+        if r.random() < 0.5:
+            o["profile"] = [{"Tag": NICK, "Value": "nick %s" % i},
+                            {"Tag": LEVEL, "Value": r.randint(0, 9)}]
+        lines.append(json.dumps(o))
+    lines.append(json.dumps({"account": ids[1], "profile": [{"Tag": NICK, "Value": "again"}]}))
+    for _ in range(n_edges):
+        a, b = r.sample(ids[: n_accounts // 4] if r.random() < 0.5 else ids, 2)
+        lines.append(json.dumps({"from": a, "to": b, "time": 1700000000 + r.randint(0, 99999)}))
+    return "\n".join(lines) + "\n"
+
+
+def test_bulk_import_into_an_empty_store_matches_the_transactional_one(srv):
+    text = messy_graph(11)
+    bulk_conf, bulk_data = scratch_conf(srv, "bulk")
+    txn_conf, _ = scratch_conf(srv, "txn")
+    # One account first: the store is not empty, so the import runs in transactions.
+    must(ctl(txn_conf, "import", stdin='{"account":"mg_000"}\n'), "seed")
+    p = must(ctl(txn_conf, "import", stdin=text), "transactional import")
+    check(BULK not in p.stderr, None, "a store that is not empty: " + p.stderr)
+    q = must(ctl(bulk_conf, "import", stdin=text), "bulk import")
+    check(BULK in q.stderr, None, "an empty store nobody uses is built in bulk: " + q.stderr)
+    summary = [l for l in p.stderr.splitlines() if "edge lines imported" in l][0]
+    expect_eq([l for l in q.stderr.splitlines() if "edge lines imported" in l][0].split(" in ")[0],
+              summary.split(" in ")[0], "the same summary")
+    check("0 already there" not in summary, None, "the file has duplicates: " + summary)
+    a = must(ctl(txn_conf, "export"), "export").stdout
+    b = must(ctl(bulk_conf, "export"), "export").stdout
+    expect_eq(b, a, "the bulk store exports exactly what the transactional one does")
+    f = verify_ok(bulk_conf, "bulk store")
+    check(int(f["mutual_entries"]) > 100, None, "mutual pairs were made: %r" % f)
+    check(not os.path.exists(os.path.join(bulk_data, "import.tmp")), None, "the stage is gone")
+    # a bulk-built store takes ordinary writes and a second import (now transactional)
+    p = must(ctl(bulk_conf, "import", stdin='{"account":"mg_new"}\n'
+                 '{"from":"mg_new","to":"mg_001","time":1700000000}\n'), "import again")
+    check(BULK not in p.stderr and "(1 edges added" in p.stderr, None, p.stderr)
+    verify_ok(bulk_conf, "after a second import")
+
+
+def test_bulk_import_is_all_or_nothing(srv):
+    conf, data = scratch_conf(srv, "bulkfail")
+    good = messy_graph(12, 50, 300)
+    for bad, words in ((good + '{"from":"mg_001","to":"nobody","time":5}\n',
+                        "names an account that is not imported"),
+                       (good + '{"from":"mg_001",\n', "not one JSON value"),
+                       (good.replace('"time": 17', '"time": -17', 1), "time")):
+        p = ctl(conf, "import", stdin=bad)
+        expect_eq(p.returncode, 1, "a bad line fails the import: " + p.stderr)
+        check(BULK in p.stderr and words in p.stderr and
+              "nothing was imported; the store is as it was" in p.stderr, None, p.stderr)
+        check("0 account lines and 0 edge lines imported" in p.stderr, None, p.stderr)
+        f = fields(must(ctl(conf, "stats"), "stats").stdout)
+        expect_eq((f["accounts"], f["edges"]), ("0", "0"), "the store stays empty")
+        check(not os.path.exists(os.path.join(data, "import.tmp")), None, "the stage is gone")
+    # Killed while it reads (the stage already holds accounts): the store is still empty, and
+    # the next import clears the stage and succeeds.
+    e = dict(os.environ, FOLLOW_CONF="")
+    proc = subprocess.Popen([TOOL, "-c", conf, "import"], stdin=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=e)
+    proc.stdin.write(good)
+    proc.stdin.flush()
+    deadline = time.time() + 20
+    stage = os.path.join(data, "import.tmp", "accounts.db")
+    while not os.path.exists(stage) and time.time() < deadline:
+        time.sleep(0.01)
+    check(os.path.exists(stage), None, "the bulk import made its stage")
+    proc.kill()
+    proc.wait(10)
+    proc.stdin.close()
+    proc.stderr.close()
+    f = fields(must(ctl(conf, "stats"), "stats after the kill").stdout)
+    expect_eq((f["accounts"], f["edges"]), ("0", "0"), "a killed bulk import changed nothing")
+    p = must(ctl(conf, "import", stdin=good), "import after the kill")
+    check(BULK in p.stderr, None, p.stderr)
+    verify_ok(conf, "after the kill and a new import")
+    check(not os.path.exists(os.path.join(data, "import.tmp")), None, "the stage is gone")
 
 
 def with_cache_mb(conf, mb):

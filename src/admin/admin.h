@@ -91,6 +91,26 @@ struct admin_edge {
 enum store_status admin_add_edges(struct store *s, const struct admin_edge *e, size_t n,
 				  size_t *added, size_t *bad, size_t *done);
 
+/* The bulk import (bulk.c), into an empty store that no other process uses: all or nothing. */
+struct admin_bulk;
+/* Takes the store for itself and starts a stage beside it; NULL when it is not empty or is in
+ * use (*failed 0: import as usual) or on an error (*failed 1, err set). */
+struct admin_bulk *admin_bulk_begin(struct store *live, const struct store_opts *opts, int *failed,
+				    char *err, size_t errlen);
+/* Accounts with their profiles, as store_accounts_import. */
+enum store_status admin_bulk_accounts(struct admin_bulk *b, const struct store_import *items,
+				      size_t n);
+/* One edge line: 0, -1 when an account it names was not imported before, -2 out of memory. */
+int admin_bulk_edge(struct admin_bulk *b, const char *from, const char *to, uint32_t time);
+/* Writes everything and puts it in place of the empty store; *edges: edge lines, *added: edges
+ * (the first line of a pair wins, as in an import into a live store). tick, when not NULL, is
+ * called now and then while edges are written. Frees b. */
+enum store_status admin_bulk_finish(struct admin_bulk *b, size_t *edges, size_t *added,
+				    void (*tick)(void *ctx, size_t done, size_t total), void *ctx,
+				    char *err, size_t errlen);
+/* Leaves the store as it was (empty) and frees b. */
+void admin_bulk_abort(struct admin_bulk *b);
+
 /* Writes the log and then every changed page to disk (a checkpoint): what was committed
  * survives a crash of the machine whatever the durability setting, the next recovery starts
  * after the import, and the log it wrote can go. */

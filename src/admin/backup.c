@@ -14,6 +14,7 @@
 
 #include "admin/admin.h"
 #include "admin/admin_int.h"
+#include "common/dirfiles.h"
 
 /* The range of log files in dir; *count of them. 0, or -1 with errno. */
 static int log_range(const char *dir, unsigned long *lo, unsigned long *hi, unsigned long *count)
@@ -189,50 +190,10 @@ static int env_file(const char *name)
 	return is_db_file(name) || log_number(name) != 0;
 }
 
-/* Removes the files of dir that drop() names; the folder itself stays. */
-static int clear_dir(const char *dir, int (*drop)(const char *name), char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dp = opendir(dir);
-	if (!dp) {
-		snprintf(err, errlen, "cannot list %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	while ((d = readdir(dp))) {
-		if (!drop(d->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) >= (int)sizeof(path))
-			errno = ENAMETOOLONG;
-		else if (unlink(path) == 0)
-			continue;
-		snprintf(err, errlen, "cannot remove %s/%s: %s", dir, d->d_name, strerror(errno));
-		closedir(dp);
-		return -1;
-	}
-	closedir(dp);
-	return 0;
-}
-
-static int any_file(const char *name)
-{
-	return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
-}
-
 /* The old environment's files: databases, logs, and region files (but not the registry). */
 static int old_env_file(const char *name)
 {
 	return env_file(name) || (strncmp(name, "__db.", 5) == 0 && strcmp(name, "__db.register"));
-}
-
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
-	if (fd < 0)
-		return -1;
-	ret = fsync(fd);
-	close(fd);
-	return ret;
 }
 
 /*
@@ -307,7 +268,7 @@ int admin_restore(const char *source, const char *data_dir, char *err, size_t er
 			snprintf(err, errlen, "cannot create %s: %s", stage, strerror(errno));
 			goto out;
 		}
-		if (clear_dir(stage, any_file, err, errlen) != 0) /* left by a failed restore */
+		if (dir_clear(stage, dir_any_file, err, errlen) != 0) /* left by a failed restore */
 			goto out;
 	}
 	if (!(dp = opendir(source))) {
@@ -322,14 +283,14 @@ int admin_restore(const char *source, const char *data_dir, char *err, size_t er
 	if (recover_fatal(stage, err, errlen) != 0)
 		goto out;
 	/* Swap: the old environment out, the recovered copy in. */
-	if (clear_dir(data_dir, old_env_file, err, errlen) != 0)
+	if (dir_clear(data_dir, old_env_file, err, errlen) != 0)
 		goto out;
 	if (!(dp = opendir(stage))) {
 		snprintf(err, errlen, "cannot list %s: %s", stage, strerror(errno));
 		goto out;
 	}
 	while ((d = readdir(dp))) {
-		if (!any_file(d->d_name))
+		if (!dir_any_file(d->d_name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", stage, d->d_name) >= (int)sizeof(path) ||
 		    snprintf(to, sizeof(to), "%s/%s", data_dir, d->d_name) >= (int)sizeof(to))
@@ -342,7 +303,7 @@ int admin_restore(const char *source, const char *data_dir, char *err, size_t er
 	}
 	closedir(dp);
 	dp = NULL;
-	if (rmdir(stage) != 0 || sync_dir(data_dir) != 0) {
+	if (rmdir(stage) != 0 || dir_sync(data_dir) != 0) {
 		snprintf(err, errlen, "cannot finish %s: %s", data_dir, strerror(errno));
 		goto out;
 	}

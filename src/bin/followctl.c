@@ -229,6 +229,7 @@ struct import {
 	size_t *edge_line;
 	size_t n_edge;
 	size_t accounts, edges, added;
+	struct admin_bulk *bulk; /* an empty store nobody else uses: built in bulk (admin/bulk.c) */
 };
 
 static void drop_accounts(struct import *im)
@@ -246,9 +247,17 @@ static int flush_accounts(struct import *im, size_t line)
 	enum store_status st;
 	if (!im->n_acc)
 		return 0;
-	st = store_accounts_import(im->s, im->acc, im->n_acc);
-	store_deferred(im->s);
-	if (st != STORE_OK)
+	if (im->bulk) {
+		st = admin_bulk_accounts(im->bulk, im->acc, im->n_acc);
+	} else {
+		st = store_accounts_import(im->s, im->acc, im->n_acc);
+		store_deferred(im->s);
+	}
+	if (st != STORE_OK && im->bulk)
+		fprintf(stderr, "followctl: import: lines %zu-%zu: %s\n", im->acc_line, line,
+			st == STORE_FULL ? "a profile would hold more than 100 tags"
+					 : "storage failure (see above)");
+	else if (st != STORE_OK)
 		fprintf(stderr, "followctl: import: lines %zu-%zu: %s; nothing from line %zu on "
 				"was imported\n", im->acc_line, line,
 			st == STORE_FULL ? "a profile would hold more than 100 tags"
@@ -412,6 +421,17 @@ static int add_edge(struct import *im, struct json_object *obj, size_t line)
 				"4294967295 (Unix seconds)\n", line);
 		return -1;
 	}
+	if (im->bulk) {
+		int r = admin_bulk_edge(im->bulk, from, to, (uint32_t)time);
+		if (r == -1)
+			fprintf(stderr, "followctl: import: line %zu: the edge %s -> %s names an account "
+					"that is not imported (an account line must come before its "
+					"edges)\n", line, from, to);
+		else if (r != 0)
+			fprintf(stderr, "followctl: import: out of memory\n");
+		im->edges += r == 0;
+		return r == 0 ? 0 : -1;
+	}
 	snprintf(e->from, sizeof(e->from), "%s", from);
 	snprintf(e->to, sizeof(e->to), "%s", to);
 	e->time = (uint32_t)time;
@@ -459,19 +479,52 @@ static int import_line(struct import *im, struct json_tokener *tok, char *text, 
 	return ret;
 }
 
+static void write_tick(void *ctx, size_t done, size_t total)
+{
+	struct progress *pg = ctx;
+	if (progress_due(pg))
+		progress_show(pg, done, total ? (double)done / (double)total : -1);
+}
+
+/* The end of a bulk import: everything written and put in place, or nothing. */
+static int finish_bulk(struct import *im, int ret)
+{
+	struct progress pg;
+	char err[512];
+	size_t edges;
+	if (ret == 0) {
+		progress_start(&pg, "import, writing", "edges", quiet);
+		if (admin_bulk_finish(im->bulk, &edges, &im->added, write_tick, &pg, err,
+				      sizeof(err)) != STORE_OK) {
+			fprintf(stderr, "followctl: import: %s\n", err);
+			ret = -1;
+		}
+		progress_end(&pg);
+	} else {
+		admin_bulk_abort(im->bulk);
+	}
+	im->bulk = NULL;
+	if (ret != 0) {
+		fprintf(stderr, "followctl: import: nothing was imported; the store is as it was\n");
+		im->accounts = im->edges = im->added = 0;
+	}
+	return ret;
+}
+
 static int cmd_import(const struct ctx *x)
 {
 	struct store *s = x->s;
 	struct import *im = calloc(1, sizeof(*im));
 	struct json_tokener *tok = json_tokener_new();
+	struct store_opts opts;
 	struct timespec t0, t1;
 	struct progress pg;
 	struct stat st;
 	double size = 0; /* of stdin, when it is a file: the ETA */
-	char *text = NULL;
+	char *text = NULL, err[512];
 	size_t cap = 0, line = 0;
 	ssize_t len;
-	int ret = 0;
+	int ret = 0, failed;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!im || !tok || !(im->edge = malloc(EDGE_WINDOW * sizeof(*im->edge))) ||
@@ -481,6 +534,16 @@ static int cmd_import(const struct ctx *x)
 		goto out;
 	}
 	im->s = s;
+	conf_store_opts(x->c, &opts);
+	if (!(im->bulk = admin_bulk_begin(s, &opts, &failed, err, sizeof(err))) && failed) {
+		fprintf(stderr, "followctl: import: %s\n", err);
+		ret = -1;
+		goto out;
+	}
+	if (im->bulk)
+		fprintf(stderr, "followctl: import: the store is empty and no other process has it "
+				"open: building it in bulk, all or nothing (a service started meanwhile "
+				"waits)\n");
 	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		size = (double)st.st_size;
 	progress_start(&pg, "import", "lines", quiet);
@@ -494,8 +557,13 @@ static int cmd_import(const struct ctx *x)
 		fprintf(stderr, "followctl: import: cannot read stdin: %s\n", strerror(errno));
 		ret = -1;
 	}
-	if (ret == 0 && (ret = flush_accounts(im, line)) == 0 && (ret = flush_edges(im)) == 0 &&
-	    admin_flush(s) != STORE_OK) {
+	if (ret == 0)
+		ret = flush_accounts(im, line);
+	if (im->bulk)
+		ret = finish_bulk(im, ret);
+	else if (ret == 0)
+		ret = flush_edges(im);
+	if (ret == 0 && admin_flush(s) != STORE_OK) {
 		fprintf(stderr, "followctl: import: cannot write the log to disk (see above)\n");
 		ret = -1;
 	}
@@ -506,6 +574,8 @@ static int cmd_import(const struct ctx *x)
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 out:
 	if (im) {
+		if (im->bulk)
+			admin_bulk_abort(im->bulk);
 		drop_accounts(im);
 		free(im->edge);
 		free(im->edge_line);

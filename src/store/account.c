@@ -85,7 +85,7 @@ static int delete_edges(struct store *s, DB_TXN *txn, const char *victim, struct
 		dbt_user(&key, kbuf, sizeof(kbuf));
 		key.size = (u_int32_t)strlen(victim);
 		dbt_user(&val, vbuf, sizeof(vbuf));
-		ret = c->get(c, &key, &val, DB_SET | DB_RMW);
+		ret = c->get(c, &key, &val, DB_SET | rmw_flag(s, 1));
 		if (ret == 0)
 			ret = idx_decode(&val, &it);
 		if ((t_ret = c->close(c)) != 0 && (ret == 0 || ret == DB_NOTFOUND))

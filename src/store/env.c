@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/dirfiles.h"
 #include "common/lockfile.h"
 #include "common/log.h"
 #include "store/holdwatch.h"
@@ -27,7 +28,7 @@
 #define TABLE_OPEN_TRIES 20
 #define TABLE_OPEN_BACKOFF_US 20000
 
-static const char *const table_files[T_COUNT] = {
+const char *const store_table_files[T_COUNT] = {
 	"accounts.db", "edges.db", "following.db", "fans.db",
 	"mutual.db",   "profiles.db", "outbox.db", "deadletter.db"};
 
@@ -82,20 +83,37 @@ int env_configure(DB_ENV *env, unsigned cache_mb)
  * lock, so every other CGI process queued behind the disk. */
 static void close_tables(struct store *s)
 {
+	/* A bulk store has no log: its pages must reach the files. */
+	u_int32_t flags = s->opts.bulk ? 0 : DB_NOSYNC;
 	int i, ret;
 	for (i = 0; i < T_COUNT; i++) {
-		if (s->db[i] && (ret = s->db[i]->close(s->db[i], DB_NOSYNC)) != 0) {
-			LOG("close %s: %s", table_files[i], db_strerror(ret));
+		if (s->db[i] && (ret = s->db[i]->close(s->db[i], flags)) != 0) {
+			LOG("close %s: %s", store_table_files[i], db_strerror(ret));
 			s->abandoned = 1;
 		}
 		s->db[i] = NULL;
 	}
 }
 
+/* A bulk store's files, once closed, get their pages' log sequence numbers cleared: an
+ * environment accepts a file made elsewhere only so (its own log knows nothing of them). */
+static void reset_lsns(struct store *s)
+{
+	int i, ret;
+	for (i = 0; i < T_COUNT && !s->abandoned; i++)
+		if ((ret = s->env->lsn_reset(s->env, store_table_files[i], 0)) != 0) {
+			LOG("%s/%s: cannot clear its log sequence numbers: %s", s->dir,
+			    store_table_files[i], db_strerror(ret));
+			s->abandoned = 1;
+		}
+}
+
 static void close_handles(struct store *s)
 {
 	int ret;
 	close_tables(s);
+	if (s->opts.bulk && s->env)
+		reset_lsns(s);
 	if (s->env && (ret = s->env->close(s->env, 0)) != 0) {
 		LOG("close environment: %s", db_strerror(ret));
 		s->abandoned = 1;
@@ -158,19 +176,26 @@ static void open_unlock(int fd)
 static void close_env(struct store *s)
 {
 	char err[256];
-	int fd;
+	int fd = -1;
 	if (!s->env)
 		return;
+	if (s->opts.bulk) {
+		close_handles(s); /* private: no registry, no lock */
+		return;
+	}
 	holdwatch_start();
 	close_tables(s);
 	holdwatch_stop();
-	if ((fd = open_lock(s, err, sizeof(err))) < 0)
+	/* Under store_exclusive the lock is this process's already (and closing a second
+	 * descriptor of the file would drop it). */
+	if (s->excl_fd < 0 && (fd = open_lock(s, err, sizeof(err))) < 0)
 		LOG("%s; closing without it", err);
 	holdwatch_start();
 	close_handles(s);
 	holdwatch_stop();
 	if (fd >= 0)
 		open_unlock(fd);
+	store_release(s);
 }
 
 static int open_env_locked(struct store *s, char *err, size_t errlen);
@@ -190,9 +215,10 @@ static int table_open(struct store *s, int i, u_int32_t flags, int tries)
 			return ret;
 		}
 		/* The outbox is a queue: record numbers only grow, so they are event ids. */
-		ret = db->open(db, NULL, table_files[i], NULL, i == T_OUTBOX ? DB_QUEUE : DB_HASH,
-			       flags | DB_AUTO_COMMIT | (i == T_PROFILES ? DB_MULTIVERSION : 0),
-			       0600);
+		if (!s->opts.bulk)
+			flags |= DB_AUTO_COMMIT | (i == T_PROFILES ? DB_MULTIVERSION : 0);
+		ret = db->open(db, NULL, store_table_files[i], NULL, i == T_OUTBOX ? DB_QUEUE : DB_HASH,
+			       flags, 0600);
 		if (ret == 0) {
 			s->db[i] = db;
 			return 0;
@@ -207,7 +233,7 @@ static int table_open(struct store *s, int i, u_int32_t flags, int tries)
 static int table_exists(const struct store *s, int i)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", s->dir, table_files[i]);
+	snprintf(path, sizeof(path), "%s/%s", s->dir, store_table_files[i]);
 	return access(path, F_OK) == 0;
 }
 
@@ -222,9 +248,28 @@ int store_table(struct store *s, int i, DB **db)
 	return 0;
 }
 
+static int open_bulk_env(struct store *s, char *err, size_t errlen)
+{
+	int ret, i;
+	if ((ret = db_env_create(&s->env, 0)) != 0 ||
+	    (ret = env_configure(s->env, s->opts.cache_mb)) != 0 ||
+	    (ret = s->env->open(s->env, s->dir, DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0600)) != 0)
+		goto err;
+	for (i = 0; i < T_COUNT; i++)
+		if ((ret = table_open(s, i, DB_CREATE, 1)) != 0)
+			goto err;
+	return 0;
+err:
+	snprintf(err, errlen, "cannot make a store in %s: %s", s->dir, db_strerror(ret));
+	close_handles(s);
+	return ret;
+}
+
 static int open_env(struct store *s, char *err, size_t errlen)
 {
 	int fd, ret;
+	if (s->opts.bulk)
+		return open_bulk_env(s, err, errlen);
 	if ((fd = open_lock(s, err, errlen)) < 0)
 		return EAGAIN;
 	holdwatch_start();
@@ -235,7 +280,9 @@ static int open_env(struct store *s, char *err, size_t errlen)
 }
 
 /* 1 when no other process has the environment open: each holds an fcntl lock on its slot of
- * __db.register, and this process's own locks never conflict with its test. */
+ * __db.register. Only while this process has it closed: closing the descriptor drops every
+ * fcntl lock the process holds on the file, its own registry slot's among them (and a process
+ * without its slot lock looks dead to the next opener, who recovers under it). */
 static int env_alone(const struct store *s)
 {
 	char path[PATH_MAX];
@@ -270,7 +317,8 @@ static unsigned long long cache_bytes(DB_ENV *env)
  * else has the environment open, the opener (holding the open lock) leaves, removes the
  * registry and opens again: Berkeley DB runs recovery for a new registry, and recovery makes
  * the regions anew at the configured size. Otherwise the change waits for a moment the
- * service is stopped; a log line says so. Returns 1 when the caller should open again.
+ * service is stopped; a log line says so. Returns 1 when it closed the environment and the
+ * caller should open it again.
  */
 static int cache_resize(struct store *s, unsigned long long asked)
 {
@@ -278,14 +326,14 @@ static int cache_resize(struct store *s, unsigned long long asked)
 	unsigned long long have = cache_bytes(s->env);
 	if (have + CACHE_SLACK_BYTES > asked && asked + CACHE_SLACK_BYTES > have)
 		return 0;
+	close_handles(s); /* before env_alone: see there */
 	if (!env_alone(s)) {
 		LOG("cache_mb asks for %llu MB but the environment was made with %llu MB; it "
 		    "changes when every process using it has stopped", asked >> 20, have >> 20);
-		return 0;
+		return 1; /* open again, as it is */
 	}
 	LOG("cache_mb asks for %llu MB, the environment has %llu MB: making its regions anew",
 	    asked >> 20, have >> 20);
-	close_handles(s);
 	snprintf(path, sizeof(path), "%s/__db.register", s->dir);
 	if (unlink(path) != 0)
 		LOG("%s: %s", path, strerror(errno));
@@ -359,6 +407,7 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
 	}
 	s->opts = *opts;
 	s->opts.dir = s->dir;
+	s->excl_fd = -1;
 	snprintf(s->region, sizeof(s->region), "%s/__db.001", s->dir);
 	s->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	if (open_env(s, err, errlen) != 0) {
@@ -367,6 +416,96 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
 		return NULL;
 	}
 	return s;
+}
+
+enum store_status store_exclusive(struct store *s, int *alone)
+{
+	char err[256];
+	int ret;
+	*alone = s->excl_fd >= 0;
+	if (*alone)
+		return STORE_OK;
+	if ((s->excl_fd = open_lock(s, err, sizeof(err))) < 0) {
+		LOG("%s", err);
+		return STORE_FAIL;
+	}
+	/* Closed for the test (see env_alone), opened again under the lock: nobody can join
+	 * between the two. */
+	holdwatch_start();
+	close_handles(s);
+	*alone = env_alone(s);
+	ret = open_env_locked(s, err, sizeof(err));
+	holdwatch_stop();
+	if (ret != 0)
+		LOG("%s", err);
+	if (ret != 0 || !*alone) {
+		open_unlock(s->excl_fd);
+		s->excl_fd = -1;
+		*alone = 0;
+	}
+	return ret == 0 ? STORE_OK : STORE_FAIL;
+}
+
+void store_release(struct store *s)
+{
+	if (s->excl_fd >= 0) {
+		open_unlock(s->excl_fd);
+		s->excl_fd = -1;
+	}
+}
+
+/* The environment's own files in dir: its log and regions (the registry among them). */
+static int env_own_file(const char *name)
+{
+	return strncmp(name, "log.", 4) == 0 || strncmp(name, "__db.", 5) == 0;
+}
+
+/*
+ * The order keeps every moment openable: first the old log and regions go (the tables, empty
+ * and checkpointed by the close, then open without them as an empty store), then each table is
+ * renamed over its old self. Only a death among those eight renames leaves a mix of new and
+ * old (empty) tables; followctl verify says so, and a new import into a new folder is the cure.
+ */
+enum store_status store_bulk_install(struct store *s, const char *stage, char *err, size_t errlen)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int i, ret;
+	if (s->excl_fd < 0) {
+		snprintf(err, errlen, "installing a bulk store needs the environment to itself");
+		return STORE_FAIL;
+	}
+	if (s->env && (ret = s->env->txn_checkpoint(s->env, 0, 0, DB_FORCE)) != 0) {
+		snprintf(err, errlen, "checkpoint: %s", db_strerror(ret));
+		return STORE_FAIL;
+	}
+	holdwatch_start();
+	close_handles(s);
+	holdwatch_stop();
+	if (dir_clear(s->dir, env_own_file, err, errlen) != 0)
+		return STORE_FAIL;
+	for (i = 0; i < T_COUNT; i++) {
+		snprintf(from, sizeof(from), "%s/%s", stage, store_table_files[i]);
+		snprintf(to, sizeof(to), "%s/%s", s->dir, store_table_files[i]);
+		if (rename(from, to) != 0) {
+			snprintf(err, errlen, "cannot move %s to %s: %s", from, to, strerror(errno));
+			return STORE_FAIL;
+		}
+	}
+	if (dir_sync(s->dir) != 0) {
+		snprintf(err, errlen, "cannot sync %s: %s", s->dir, strerror(errno));
+		return STORE_FAIL;
+	}
+	if (dir_clear(stage, dir_any_file, err, errlen) != 0 || rmdir(stage) != 0) {
+		if (!*err)
+			snprintf(err, errlen, "cannot remove %s: %s", stage, strerror(errno));
+		return STORE_FAIL;
+	}
+	/* A new registry: Berkeley DB recovers (an empty log) and makes new regions. */
+	holdwatch_start();
+	holdwatch_recovering();
+	ret = open_env_locked(s, err, errlen);
+	holdwatch_stop();
+	return ret == 0 ? STORE_OK : STORE_FAIL;
 }
 
 int store_orphaned(const struct store *s)
@@ -426,6 +565,8 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 	int attempt, ret = 0;
 	char err[256];
 
+	if (s->opts.bulk)
+		return body(s, NULL, arg); /* nothing else uses it: no transaction to retry */
 	for (attempt = 0; attempt < MAX_TRIES; attempt++) {
 		DB_TXN *txn = NULL;
 		if (!s->env) {

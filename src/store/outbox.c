@@ -164,7 +164,7 @@ static int done_body(struct store *s, DB_TXN *txn, void *argp)
 		DBT val;
 		dbt_init(&key, &recno, sizeof(recno));
 		dbt_user(&val, rec, sizeof(rec));
-		if ((ret = outbox->get(outbox, txn, &key, &val, DB_RMW)) != 0 ||
+		if ((ret = outbox->get(outbox, txn, &key, &val, rmw_flag(s, 1))) != 0 ||
 		    (ret = dead->put(dead, txn, &key, &val, 0)) != 0)
 			return ret;
 	}

@@ -104,7 +104,7 @@ static int profile_read(struct store *s, DB_TXN *txn, const char *id, struct sto
 	memset(p, 0, sizeof(*p));
 	if ((ret = store_table(s, T_PROFILES, &db)) != 0)
 		return ret;
-	ret = db->get(db, txn, &key, &val, rmw ? DB_RMW : 0);
+	ret = db->get(db, txn, &key, &val, rmw_flag(s, rmw));
 	if (ret == DB_NOTFOUND && !room)
 		return 0;
 	if (ret != 0 && ret != DB_NOTFOUND)

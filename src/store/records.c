@@ -52,6 +52,11 @@ void dbt_user(DBT *d, void *buf, size_t cap)
 }
 
 /* Index entry: newest first means the largest time must sort first, hence ~time big-endian. */
+u_int32_t rmw_flag(const struct store *s, int rmw)
+{
+	return rmw && !s->opts.bulk ? DB_RMW : 0;
+}
+
 size_t idx_encode(unsigned char *buf, uint32_t time, const char *id)
 {
 	uint32_t inv = ~time;
@@ -123,7 +128,7 @@ int account_get(struct store *s, DB_TXN *txn, const char *id, struct account *a,
 		return ret;
 	dbt_init(&key, id, strlen(id));
 	dbt_user(&val, buf, sizeof(buf));
-	ret = db->get(db, txn, &key, &val, rmw ? DB_RMW : 0);
+	ret = db->get(db, txn, &key, &val, rmw_flag(s, rmw));
 	*found = ret == 0;
 	if (ret == DB_NOTFOUND)
 		return 0;
@@ -172,7 +177,7 @@ int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to,
 		return ret;
 	dbt_init(&key, kbuf, edge_key(kbuf, from, to));
 	dbt_user(&val, vbuf, sizeof(vbuf));
-	ret = db->get(db, txn, &key, &val, rmw ? DB_RMW : 0);
+	ret = db->get(db, txn, &key, &val, rmw_flag(s, rmw));
 	if (ret == DB_NOTFOUND)
 		return 0;
 	if (ret != 0)
@@ -209,7 +214,7 @@ int idx_del(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t
 	dbt_init(&val, buf, idx_encode(buf, time, other));
 	if ((ret = store_table(s, table, &db)) != 0 || (ret = db->cursor(db, txn, &c, 0)) != 0)
 		return ret;
-	ret = c->get(c, &key, &val, DB_GET_BOTH | DB_RMW);
+	ret = c->get(c, &key, &val, DB_GET_BOTH | rmw_flag(s, 1));
 	if (ret == 0)
 		ret = c->del(c, 0);
 	else if (ret == DB_NOTFOUND)

@@ -47,6 +47,11 @@ struct store_opts {
 	/* Open each table at its first use rather than all at once: plain CGI serves one call per
 	 * process, and a call reads two or three of the eight tables. */
 	int lazy_tables;
+	/* A store that followctl import builds in a folder of its own before it replaces an empty
+	 * one (store_bulk_install): a private environment with no transactions, locks or log, so
+	 * every call runs once, directly. Only one process ever opens it; when it closes, its
+	 * files are synced and made ready to join another environment. */
+	int bulk;
 };
 
 struct store_counts {
@@ -133,6 +138,18 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
  * since the last, at most once a second): the FastCGI loop calls it after each answer, and
  * store_close before it closes. */
 void store_deferred(struct store *s);
+/* Makes this process the only user of the environment until store_close: holds the lock every
+ * opener takes (others wait in their open), and checks that nobody else has it open. *alone is
+ * 0 (and nothing is held) when somebody does. */
+enum store_status store_exclusive(struct store *s, int *alone);
+/* Lets the others open again (store_exclusive's hold ends). */
+void store_release(struct store *s);
+/* Whether every table is empty (no account, edge, profile or webhook event). */
+enum store_status store_is_empty(struct store *s, int *empty);
+/* With store_exclusive held: replaces the environment's tables with those of the closed bulk
+ * store in stage (its folder, then removed), drops the old log and regions, and opens the new
+ * environment in s. The old tables are lost: the caller made sure they were empty. */
+enum store_status store_bulk_install(struct store *s, const char *stage, char *err, size_t errlen);
 /* Returns 1 when Berkeley DB could not close a handle (after another process's recovery
  * panicked the environment): the library then keeps memory it can never free. */
 int store_close(struct store *s);

@@ -43,11 +43,15 @@ struct store {
 			  * much log; 0: none */
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
 	int needs_restart; /* the environment could not be reopened by this process */
+	int excl_fd; /* store_exclusive's hold on the open lock; -1 when not held */
 };
 
 struct account {
 	uint32_t following, followers, mutual;
 };
+
+/* The file of table i in the store's folder. */
+extern const char *const store_table_files[T_COUNT];
 
 /* Table i's handle, opened now when the store's tables are lazy; 0 or a Berkeley DB error (a
  * deadlock: the transaction retries). Every use of a table inside src/store/ goes through it. */
@@ -80,6 +84,10 @@ int run_snapshot(struct store *s, txn_body body, void *arg);
  * 0 is the default. */
 int env_configure(DB_ENV *env, unsigned cache_mb);
 enum store_status status_of(int ret);
+
+/* DB_RMW when rmw (a read that locks for the update to come), but never in a bulk store, which
+ * has no locks (Berkeley DB refuses the flag there). */
+u_int32_t rmw_flag(const struct store *s, int rmw);
 
 void put_le32(unsigned char *p, uint32_t v);
 uint32_t get_le32(const unsigned char *p);
