@@ -34,7 +34,6 @@ struct admin_bulk {
 	struct accts a;     /* every account of the file; stored: its counters as they will be */
 	struct vedges e;    /* the edges in file order; seen: the position, so the first wins */
 	long last_from;     /* the index of the previous edge's from (edges come grouped by it) */
-	size_t *first;      /* once sorted: the edges of account i are first[i] .. first[i + 1] - 1 */
 };
 
 /* Empties dir (a stage left by an import that died) or makes it. */
@@ -63,7 +62,6 @@ static void drop(struct admin_bulk *b)
 {
 	accts_free(&b->a);
 	vedges_free(&b->e);
-	free(b->first);
 	free(b);
 }
 
@@ -155,22 +153,6 @@ struct build_arg {
 	void *ctx;
 };
 
-/* The edge from -> to in the sorted, deduplicated list, or NULL: a search of from's few. */
-static const struct vedge *find_edge(const struct admin_bulk *b, uint32_t from, uint32_t to)
-{
-	size_t lo = b->first[from], hi = b->first[from + 1];
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (b->e.v[mid].to == to)
-			return &b->e.v[mid];
-		if (b->e.v[mid].to < to)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* Writes every edge with its entries, then the counters. An edge's reverse is looked up in the
  * sorted list; the pair's two mutual entries are written with the second of its edges to be
  * written (edge_add's back), as the service does when the second follow arrives. */
@@ -183,7 +165,7 @@ static int build_body(struct store *s, DB_TXN *txn, void *argp)
 	for (i = 0; i < b->e.n; i++) {
 		const struct vedge *e = &b->e.v[i];
 		struct acct *f = &b->a.v[e->from], *t = &b->a.v[e->to];
-		const struct vedge *r = e->to < e->from ? find_edge(b, e->to, e->from) : NULL;
+		const struct vedge *r = e->to < e->from ? vedges_find(&b->e, e->to, e->from) : NULL;
 		if ((ret = edge_add(s, txn, f->id, t->id, e->time, r ? r->time : 0, &f->stored,
 				    &t->stored)) != 0)
 			return ret;
@@ -215,15 +197,11 @@ enum store_status admin_bulk_finish(struct admin_bulk *b, size_t *edges, size_t 
 			b->e.v[n++] = b->e.v[i];
 	b->e.n = n;
 	*added = n;
-	if (!(b->first = calloc(b->a.n + 1, sizeof(*b->first)))) {
+	if (vedges_index(&b->e, b->a.n) != 0) {
 		snprintf(err, errlen, "out of memory");
 		admin_bulk_abort(b);
 		return STORE_FAIL;
 	}
-	for (i = 0; i < n; i++)
-		b->first[b->e.v[i].from + 1]++;
-	for (i = 0; i < b->a.n; i++)
-		b->first[i + 1] += b->first[i];
 	ret = run_txn(b->stage, build_body, &arg, 0);
 	if (store_close(b->stage) != 0 && ret == 0)
 		ret = EIO; /* a file of the stage could not be closed or made ready */

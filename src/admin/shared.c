@@ -117,6 +117,7 @@ int vedges_push(struct vedges *e, uint32_t from, uint32_t to, uint32_t time)
 void vedges_free(struct vedges *e)
 {
 	free(e->v);
+	free(e->first);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -128,10 +129,38 @@ int vedge_cmp(const void *a, const void *b)
 	return x->to < y->to ? -1 : x->to > y->to;
 }
 
+int vedges_index(struct vedges *e, size_t accounts)
+{
+	size_t i;
+	free(e->first);
+	e->first = NULL;
+	e->nfirst = 0;
+	for (i = 1; i < e->n && vedge_cmp(&e->v[i - 1], &e->v[i]) <= 0; i++)
+		; /* sorted already (a bulk import's list): a sort would only cost */
+	if (i < e->n)
+		qsort(e->v, e->n, sizeof(*e->v), vedge_cmp);
+	if (!(e->first = calloc(accounts + 1, sizeof(*e->first))))
+		return -1;
+	for (i = 0; i < e->n; i++)
+		if (e->v[i].from < accounts)
+			e->first[e->v[i].from + 1]++;
+	for (i = 0; i < accounts; i++)
+		e->first[i + 1] += e->first[i];
+	e->nfirst = accounts;
+	return 0;
+}
+
 struct vedge *vedges_find(const struct vedges *e, uint32_t from, uint32_t to)
 {
 	struct vedge k = {from, to, 0, 0};
-	return e->n ? bsearch(&k, e->v, e->n, sizeof(k), vedge_cmp) : NULL;
+	size_t lo = 0, hi = e->n;
+	if (e->first) {
+		if (from >= e->nfirst)
+			return NULL; /* an account numbered after the index: it has no edge */
+		lo = e->first[from];
+		hi = e->first[from + 1];
+	}
+	return hi > lo ? bsearch(&k, e->v + lo, hi - lo, sizeof(k), vedge_cmp) : NULL;
 }
 
 /* ---- walking the store ---- */

@@ -99,6 +99,7 @@ struct verify_arg {
 	struct accts a;
 	struct vedges e;
 	int table; /* the table being walked: an index, the outbox or the dead letters */
+	long owner; /* the index walk's last key, as an account index (its duplicates come together) */
 	int degree3;
 };
 
@@ -186,8 +187,10 @@ static int visit_index(void *argp, const DBT *key, const DBT *val)
 		return 0;
 	}
 	time = it.time;
-	if ((oi = accts_intern(&va->a, key->data, key->size)) < 0 ||
-	    (xi = accts_intern(&va->a, it.id, val->size - 4)) < 0)
+	oi = va->owner;
+	if (oi < 0 || va->a.v[oi].len != key->size || memcmp(va->a.v[oi].id, key->data, key->size))
+		oi = va->owner = accts_intern(&va->a, key->data, key->size);
+	if (oi < 0 || (xi = accts_intern(&va->a, it.id, val->size - 4)) < 0)
 		return TXN_NOMEM;
 	oid = va->a.v[oi].id;
 	xid = va->a.v[xi].id;
@@ -346,11 +349,13 @@ static int verify_body(struct store *s, DB_TXN *txn, void *argp)
 	    (ret = walk(s, txn, T_ACCOUNTS, visit_account, va)) != 0 ||
 	    (ret = walk(s, txn, T_EDGES, visit_edge, va)) != 0)
 		return ret;
-	if (va->e.n)
-		qsort(va->e.v, va->e.n, sizeof(*va->e.v), vedge_cmp);
-	for (va->table = T_FOLLOWING; va->table <= T_MUTUAL; va->table++)
+	if (vedges_index(&va->e, va->a.n) != 0)
+		return TXN_NOMEM;
+	for (va->table = T_FOLLOWING; va->table <= T_MUTUAL; va->table++) {
+		va->owner = -1;
 		if ((ret = walk(s, txn, va->table, visit_index, va)) != 0)
 			return ret;
+	}
 	check_edges(va);
 	check_counters(va);
 	if ((ret = walk(s, txn, T_PROFILES, visit_profile, va)) != 0)
