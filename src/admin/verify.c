@@ -103,6 +103,33 @@ struct verify_arg {
 	int degree3;
 };
 
+/* ---- looking ahead: the accounts that records further on name, fetched early ---- */
+
+static void peek_account(void *argp, const DBT *key, const DBT *val, int stage)
+{
+	(void)val;
+	accts_prefetch(&((struct verify_arg *)argp)->a, key->data, key->size, stage);
+}
+
+static void peek_edge(void *argp, const DBT *key, const DBT *val, int stage)
+{
+	struct verify_arg *va = argp;
+	const char *k = key->data, *nul = memchr(k, '\0', key->size);
+	(void)val;
+	if (!nul)
+		return;
+	accts_prefetch(&va->a, k, (size_t)(nul - k), stage);
+	accts_prefetch(&va->a, nul + 1, key->size - (size_t)(nul - k) - 1, stage);
+}
+
+static void peek_index(void *argp, const DBT *key, const DBT *val, int stage)
+{
+	struct verify_arg *va = argp;
+	accts_prefetch(&va->a, key->data, key->size, stage);
+	if (val->size > 4)
+		accts_prefetch(&va->a, (const char *)val->data + 4, val->size - 4, stage);
+}
+
 static int visit_account(void *argp, const DBT *key, const DBT *val)
 {
 	struct verify_arg *va = argp;
@@ -346,14 +373,14 @@ static int verify_body(struct store *s, DB_TXN *txn, void *argp)
 	accts_free(&va->a);
 	vedges_free(&va->e);
 	if ((ret = txn->set_priority(txn, ADMIN_PRIORITY)) != 0 ||
-	    (ret = walk(s, txn, T_ACCOUNTS, visit_account, va)) != 0 ||
-	    (ret = walk(s, txn, T_EDGES, visit_edge, va)) != 0)
+	    (ret = walk_ahead(s, txn, T_ACCOUNTS, visit_account, peek_account, va)) != 0 ||
+	    (ret = walk_ahead(s, txn, T_EDGES, visit_edge, peek_edge, va)) != 0)
 		return ret;
 	if (vedges_index(&va->e, va->a.n) != 0)
 		return TXN_NOMEM;
 	for (va->table = T_FOLLOWING; va->table <= T_MUTUAL; va->table++) {
 		va->owner = -1;
-		if ((ret = walk(s, txn, va->table, visit_index, va)) != 0)
+		if ((ret = walk_ahead(s, txn, va->table, visit_index, peek_index, va)) != 0)
 			return ret;
 	}
 	check_edges(va);
