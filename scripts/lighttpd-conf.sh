@@ -49,6 +49,12 @@ fastcgi.server = (
     "max-procs" => 1,
     "check-local" => "disable"
   )),
+  # Prometheus's scrape, answered by the same workers (the program checks metrics_allow): the
+  # socket lighttpd made for /v4/, which it names with the spawned process's number.
+  "/metrics" => ((
+    "socket" => "$rundir/follow.sock-0",
+    "check-local" => "disable"
+  )),
   # Not a web path: lighttpd starts (and restarts) the webhook dispatcher like a worker.
   "/_webhook-dispatcher/" => ((
     "socket" => "$rundir/dispatcher.sock",

@@ -97,18 +97,14 @@ static int disk_usage(const char *dir, struct admin_stats *st)
 
 static int cache_figures(struct store *s, struct admin_stats *st, char *err, size_t errlen)
 {
-	DB_MPOOL_STAT *mp = NULL;
-	u_int32_t gbytes, bytes;
-	int ncache, ret;
-	if ((ret = s->env->get_cachesize(s->env, &gbytes, &bytes, &ncache)) != 0 ||
-	    (ret = s->env->memp_stat(s->env, &mp, NULL, 0)) != 0) {
-		snprintf(err, errlen, "stats: cannot read the cache's figures: %s", db_strerror(ret));
+	struct store_figures f;
+	if (store_figures(s, &f) != STORE_OK) {
+		snprintf(err, errlen, "stats: cannot read the cache's figures (see above)");
 		return -1;
 	}
-	st->cache_bytes = (uint64_t)gbytes << 30 | bytes;
-	st->cache_hits = mp->st_cache_hit;
-	st->cache_misses = mp->st_cache_miss;
-	free(mp);
+	st->cache_bytes = f.cache_bytes;
+	st->cache_hits = f.cache_hits;
+	st->cache_misses = f.cache_misses;
 	return 0;
 }
 

@@ -158,7 +158,7 @@ void api_portrait_get(struct call *c, struct reply *r)
 			profile_items(r, item, &profiles[slot], names, n_names);
 		else
 			reply_array(r, item, "ProfileItem");
-		reply_int(r, item, "ResultCode", code);
+		reply_result_code(r, item, code);
 		reply_str(r, item, "ResultInfo", code ? (slot < 0 ? b.why[i] : err_text(code)) : "");
 	}
 out:

@@ -12,6 +12,7 @@
 #include "request/app.h"
 #include "webhook/dispatch.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "request/ratelimit.h"
 
 /* The request in progress waits on a database that another process has since recovered. */
@@ -123,6 +124,9 @@ int main(int argc, char **argv)
 		LOG("%s; answering 30006 until the fault is fixed", err);
 		app.store_lost = 1; /* a failed open may leave the library's memory behind */
 	}
+	if (!(app.metrics = metrics_open(app.conf.data_dir, err, sizeof(err))))
+		LOG("%s: this process's calls are not in /metrics", err);
+	metrics_add(app.metrics, dispatcher ? MC_STARTS_DISPATCHER : MC_STARTS_WORKER, 1);
 	if (dispatcher)
 		ret = dispatch_run(&app, once);
 	else
@@ -130,6 +134,7 @@ int main(int argc, char **argv)
 				 app_lost);
 	abandoned = (app.store ? store_close(app.store) : 0) | app.store_lost;
 	ratelimit_close(app.rate);
+	metrics_close(app.metrics);
 	conf_free(&app.conf);
 	/* What Berkeley DB lost with a panicked environment is not ours to report as a leak. */
 	if (abandoned)

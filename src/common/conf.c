@@ -1,6 +1,7 @@
 /* conf.c - parses `key = value` lines into struct conf; a bad line stops start-up. */
 #include "common/conf.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
@@ -57,6 +58,79 @@ static int set_cache_mb(struct conf *c, const char *v, void *field)
 	if (parse_u64(v, STORE_CACHE_MB_MAX, &n) != 0 || n < STORE_CACHE_MB_MIN)
 		return -1;
 	*(unsigned *)field = (unsigned)n;
+	return 0;
+}
+
+#define METRICS_ALLOW_DEFAULT "127.0.0.0/8, ::1" /* loopback only */
+
+/* "ADDR" or "ADDR/BITS", IPv4 or IPv6. */
+static int parse_net(const char *s, size_t len, struct conf_net *n)
+{
+	char buf[64], *slash;
+	unsigned long long bits;
+	unsigned max;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if ((slash = strchr(buf, '/')))
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, n->addr) == 1)
+		n->family = AF_INET, max = 32;
+	else if (inet_pton(AF_INET6, buf, n->addr) == 1)
+		n->family = AF_INET6, max = 128;
+	else
+		return -1;
+	if (!slash)
+		bits = max;
+	else if (parse_u64(slash + 1, max, &bits) != 0)
+		return -1;
+	n->prefix = (unsigned)bits;
+	return 0;
+}
+
+static int set_nets(struct conf *c, const char *v, void *field)
+{
+	const char *p = v, *end;
+	(void)field;
+	c->n_metrics_allow = 0;
+	for (;;) {
+		size_t len;
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		while (len && isspace((unsigned char)*p))
+			p++, len--;
+		while (len && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (c->n_metrics_allow == CONF_NETS_MAX ||
+		    parse_net(p, len, &c->metrics_allow[c->n_metrics_allow]) != 0)
+			return -1;
+		c->n_metrics_allow++;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+int conf_metrics_allowed(const struct conf *c, const char *ip)
+{
+	unsigned char a[16];
+	int family;
+	size_t i;
+	if (inet_pton(AF_INET, ip, a) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, a) == 1)
+		family = AF_INET6;
+	else
+		return 0;
+	for (i = 0; i < c->n_metrics_allow; i++) {
+		const struct conf_net *n = &c->metrics_allow[i];
+		unsigned full = n->prefix / 8, rest = n->prefix % 8;
+		if (n->family != family || memcmp(n->addr, a, full) != 0)
+			continue;
+		if (!rest || ((n->addr[full] ^ a[full]) & (0xff00 >> rest) & 0xff) == 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -140,6 +214,7 @@ static const struct conf_key keys[] = {
 	{"rate_limit", set_u32, F(rate_limit), 0},
 	{"durability", set_durability, F(durability), 0},
 	{"cache_mb", set_cache_mb, F(cache_mb), 0},
+	{"metrics_allow", set_nets, 0, 0},
 	{"callback_url", set_string, F(callback_url), 0},
 	{"callback_token", set_string, F(callback_token), 0},
 	{"callback_retry_seconds", set_u32, F(callback_retry_seconds), 0},
@@ -184,6 +259,7 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 	c->max_body_bytes = 1024 * 1024;
 	c->durability = STORE_WRITE;
 	c->cache_mb = STORE_CACHE_MB_DEFAULT;
+	set_nets(c, METRICS_ALLOW_DEFAULT, NULL); /* a fixed, valid list */
 	c->callback_retry_seconds = 3600;
 	if (!(f = fopen(path, "r"))) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));

@@ -7,6 +7,14 @@
 
 #include "store/store.h"
 
+#define CONF_NETS_MAX 32 /* addresses or networks in metrics_allow */
+
+struct conf_net {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned prefix; /* bits that must match */
+};
+
 struct conf {
 	uint32_t sdkappid;
 	char *secret_key;
@@ -18,6 +26,8 @@ struct conf {
 	uint32_t rate_limit; /* calls per second per API, 0 = none */
 	enum store_durability durability;
 	unsigned cache_mb;
+	struct conf_net metrics_allow[CONF_NETS_MAX]; /* who may read /metrics */
+	size_t n_metrics_allow;
 	char *callback_url;
 	char *callback_token;
 	uint32_t callback_retry_seconds; /* then an undeliverable event goes to dead-letter */
@@ -27,6 +37,8 @@ struct conf {
 int conf_load(const char *path, struct conf *c, char *err, size_t errlen);
 void conf_free(struct conf *c);
 int conf_is_admin(const struct conf *c, const char *id);
+/* 1 when ip (a REMOTE_ADDR) is in metrics_allow. */
+int conf_metrics_allowed(const struct conf *c, const char *ip);
 /* Creates data_dir and its parents when missing; 0 on success (errno set otherwise). */
 int conf_make_data_dir(const struct conf *c);
 /* The store options c sets; o->dir points into c. */

@@ -89,7 +89,7 @@ int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check 
 		out = handle(&req, ctx);
 		in_handler = 0;
 	}
-	ret = http_write_all(1, http_head, http_head_len) ||
+	ret = http_write_all(1, http_head, http_head_for(out ? out : http_out_of_memory)) ||
 	      http_write_all(1, out ? out : http_out_of_memory,
 			     strlen(out ? out : http_out_of_memory));
 	if (ret)

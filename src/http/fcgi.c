@@ -118,7 +118,7 @@ static int install_signals(void)
 
 static void answer(FCGX_Request *r, const char *json)
 {
-	if (FCGX_PutStr(http_head, (int)http_head_len, r->out) < 0 ||
+	if (FCGX_PutStr(http_head, (int)http_head_for(json), r->out) < 0 ||
 	    FCGX_PutStr(json, (int)strlen(json), r->out) < 0)
 		LOG("client went away before the answer was written");
 }

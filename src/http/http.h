@@ -15,7 +15,9 @@ struct http_req {
 	char client_ip[64];
 };
 
-/* Answers one request: returns the malloc'd JSON body to send (NULL: out of memory). */
+/* Answers one request: returns the malloc'd JSON body to send (NULL: out of memory), to which
+ * the http layer adds the head (200, JSON); or, starting with "Status:", a whole CGI response,
+ * head and body, sent as it is (/metrics: text, and 403 for those not allowed). */
 typedef char *(*http_handler)(const struct http_req *req, void *ctx);
 
 /* Asked about once a second while a request runs, from a signal handler (so it may only make

@@ -9,6 +9,11 @@
 const char http_head[] = HTTP_HEAD;
 const size_t http_head_len = sizeof(HTTP_HEAD) - 1;
 
+size_t http_head_for(const char *answer)
+{
+	return strncmp(answer, "Status:", 7) == 0 ? 0 : http_head_len;
+}
+
 const char http_out_of_memory[] = "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":30006,"
 				  "\"ErrorInfo\":\"out of memory\",\"ErrorDisplay\":\"\"}";
 

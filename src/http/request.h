@@ -26,6 +26,9 @@ int http_read_request(char **envp, http_reader read, void *src, size_t max_body,
 		      struct http_req *req);
 void http_req_free(struct http_req *req);
 
+/* The head to send before a handler's answer: none when it brought its own (see http_handler). */
+size_t http_head_for(const char *answer);
+
 /* Writes all of p to fd; -1 when the peer went away. Async-signal-safe. */
 int http_write_all(int fd, const void *p, size_t len);
 

@@ -20,6 +20,8 @@ struct app {
 	int store_lost;         /* Berkeley DB kept memory it could not free (failed open/close) */
 	long last_probe;        /* when a child last tried to open it (Unix seconds) */
 	struct ratelimit *rate; /* shared per-API call counters */
+	struct metrics_shm *metrics; /* shared counters for /metrics; NULL: none kept */
+	struct store_seen seen; /* the store's own totals, as last added to metrics */
 };
 
 /* Most items of one follow_get page: a larger WantNum is served as this (spec §6). */
@@ -69,6 +71,12 @@ void api_portrait_get(struct call *c, struct reply *r);
  * (in that order) when `only` is given. */
 void profile_items(struct reply *r, reply_node parent, const struct store_profile *p,
 		   const char *const *only, size_t n_only);
+
+/* The command name of API i of the routing table (i < route_count). */
+const char *route_name(unsigned i);
+
+/* GET /metrics (metrics_page.c): the whole CGI answer, text or 403. */
+char *metrics_page(struct app *app, const struct http_req *req);
 
 /* The routing table's entry point: answers one request (malloc'd JSON, NULL when out of memory). */
 char *route_request(const struct http_req *req, void *app);

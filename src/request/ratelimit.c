@@ -3,14 +3,11 @@
  * rather than per process. */
 #include "request/ratelimit.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "common/shmfile.h"
 
 #define FILE_NAME "ratelimit.shm"
 
@@ -21,27 +18,14 @@ struct ratelimit {
 
 struct ratelimit *ratelimit_open(const char *dir, size_t slots, char *err, size_t errlen)
 {
-	char path[4096];
 	size_t size = slots * sizeof(uint64_t);
 	struct ratelimit *rl;
-	struct stat st;
-	void *map;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, FILE_NAME);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || fstat(fd, &st) != 0 ||
-	    ((size_t)st.st_size < size && ftruncate(fd, (off_t)size) != 0)) {
-		snprintf(err, errlen, "cannot prepare %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	void *map = shmfile_map(dir, FILE_NAME, size, err, errlen);
+	if (!map)
 		return NULL;
-	}
-	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED || !(rl = malloc(sizeof(*rl)))) {
-		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
-		if (map != MAP_FAILED)
-			munmap(map, size);
+	if (!(rl = malloc(sizeof(*rl)))) {
+		snprintf(err, errlen, "out of memory");
+		munmap(map, size);
 		return NULL;
 	}
 	rl->slot = map;

@@ -148,6 +148,8 @@ static void envelope(struct reply *r, int code, const char *info)
 	r->node[0] = REPLY_ROOT;
 	r->closer[0] = '}';
 	r->empty[0] = 1;
+	r->code = code;
+	r->n_result = 0;
 	put_char(r, '{');
 	reply_str(r, REPLY_ROOT, "ActionStatus", code ? "FAIL" : "OK");
 	reply_int(r, REPLY_ROOT, "ErrorCode", code);
@@ -215,12 +217,27 @@ void reply_append_str(struct reply *r, reply_node array, const char *val, size_t
 		put_string(r, val, len);
 }
 
+void reply_result_code(struct reply *r, reply_node obj, int code)
+{
+	int i;
+	reply_int(r, obj, "ResultCode", code);
+	for (i = 0; i < r->n_result && r->result[i].code != code; i++)
+		;
+	if (i == r->n_result && i < REPLY_RESULT_KINDS) {
+		r->result[i].code = code;
+		r->result[i].n = 0;
+		r->n_result++;
+	}
+	if (i < r->n_result)
+		r->result[i].n++;
+}
+
 reply_node reply_result(struct reply *r, reply_node array, const char *idkey, const char *id,
 			size_t idlen, int code, const char *info)
 {
 	reply_node o = reply_object(r, array);
 	reply_strn(r, o, idkey, id, idlen);
-	reply_int(r, o, "ResultCode", code);
+	reply_result_code(r, o, code);
 	reply_str(r, o, "ResultInfo", code ? (info ? info : err_text(code)) : "");
 	return o;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #define REPLY_DEPTH_MAX 8 /* containers open at once, the envelope included */
+#define REPLY_RESULT_KINDS 8 /* distinct ResultCodes tallied for the metrics; more go uncounted */
 
 /* A container (object or array) of the answer being built. REPLY_ROOT is the envelope. */
 typedef int reply_node;
@@ -25,6 +26,12 @@ struct reply {
 	int empty[REPLY_DEPTH_MAX];        /* nothing written into it yet */
 	reply_node next;                   /* the next container's handle */
 	int failed;
+	int code; /* the envelope's ErrorCode */
+	struct {
+		int code;
+		unsigned n;
+	} result[REPLY_RESULT_KINDS]; /* the ResultCodes written, for the metrics */
+	int n_result;
 };
 
 /* Starts an OK envelope. */
@@ -41,6 +48,8 @@ void reply_str(struct reply *r, reply_node obj, const char *key, const char *val
 void reply_strn(struct reply *r, reply_node obj, const char *key, const char *val, size_t len);
 void reply_int(struct reply *r, reply_node obj, const char *key, int64_t val);
 void reply_append_str(struct reply *r, reply_node array, const char *val, size_t len);
+/* Writes obj's "ResultCode" and counts it (struct reply's result). */
+void reply_result_code(struct reply *r, reply_node obj, int code);
 /* Appends {<idkey>: id, ResultCode, ResultInfo} to array and returns it for more fields. */
 reply_node reply_result(struct reply *r, reply_node array, const char *idkey, const char *id,
 			size_t idlen, int code, const char *info);

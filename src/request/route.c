@@ -10,6 +10,7 @@
 #include "request/body.h"
 #include "common/errors.h"
 #include "common/jsoncheck.h"
+#include "common/metrics.h"
 #include "request/ratelimit.h"
 
 #define FOLLOW_INFO_MAX 20 /* accounts in one follow_get_info (spec §5a) */
@@ -36,6 +37,13 @@ _Static_assert(STORE_CHANGE_MAX <= BATCH_MAX && FOLLOW_INFO_MAX <= BATCH_MAX,
 	       "a batch holds every target a route allows");
 
 const unsigned route_count = sizeof(routes) / sizeof(routes[0]);
+_Static_assert(sizeof(routes) / sizeof(routes[0]) < METRICS_APIS,
+	       "the metrics count every API and the unknown ones");
+
+const char *route_name(unsigned i)
+{
+	return routes[i].command;
+}
 
 /* Finds /v4/<service>/<command> exactly; nothing may follow the command. */
 static const struct route *find(const char *path)
@@ -67,14 +75,39 @@ static int internal_code(enum family f)
 	return f == FAMILY_FOLLOW ? ERR_INTERNAL : ERR_ACCOUNT_INTERNAL;
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* One call in the shared metrics: its API (route_count: unknown), answer, time and results
+ * (the reply's tally, taken before reply_finish clears it). */
+static void count_call(struct app *app, const struct call *c, const struct reply *tally, int code,
+		       uint64_t t0)
+{
+	unsigned api = c->route ? (unsigned)(c->route - routes) : route_count;
+	int i;
+	metrics_request(app->metrics, api, code, mono_us() - t0);
+	for (i = 0; i < tally->n_result; i++)
+		metrics_result(app->metrics, api, tally->result[i].code, tally->result[i].n);
+	store_sync_metrics(app->store, app->metrics, &app->seen);
+}
+
 char *route_request(const struct http_req *req, void *appp)
 {
 	struct app *app = appp;
-	struct call c = {app, find(req->path), req, NULL, (uint32_t)time(NULL)};
-	struct reply r;
+	struct call c = {app, NULL, req, NULL, (uint32_t)time(NULL)};
+	uint64_t t0 = mono_us();
+	struct reply r, tally;
 	char info[256], *out;
 	int code;
 
+	/* Not an API call: no UserSig, no rate-limit slot, not counted. */
+	if (strcmp(req->path, "/metrics") == 0)
+		return metrics_page(app, req);
+	c.route = find(req->path);
 	reply_init(&r);
 	if (!c.route)
 		reply_fail(&r, ERR_NO_SUCH_API, "no API at %.100s", req->path);
@@ -100,7 +133,13 @@ char *route_request(const struct http_req *req, void *appp)
 	else
 		c.route->handle(&c, &r);
 	json_object_put(c.body);
-	if (!(out = reply_finish(&r)))
-		out = reply_static_fail(c.route ? internal_code(c.route->family) : ERR_INTERNAL);
+	tally = r;
+	code = r.code;
+	if (!(out = reply_finish(&r))) {
+		code = c.route ? internal_code(c.route->family) : ERR_INTERNAL;
+		out = reply_static_fail(code);
+		tally.n_result = 0; /* none of them was sent */
+	}
+	count_call(app, &c, &tally, code, t0);
 	return out;
 }

@@ -42,14 +42,17 @@ static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 }
 
 static int db_verbose; /* FOLLOW_DB_VERBOSE is set */
+uint64_t store_recoveries_run;
 
 /* Registry messages are always asked for: "recovery required" tells the open-lock watchdog
  * that this process is the one recovering, and may take long (holdwatch.c). */
 static void db_msgcall(const DB_ENV *env, const char *msg)
 {
 	(void)env;
-	if (strstr(msg, "recovery required"))
+	if (strstr(msg, "recovery required")) {
 		holdwatch_recovering();
+		store_recoveries_run++;
+	}
 	if (db_verbose)
 		log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
 }
@@ -602,6 +605,7 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 			return ret;
 		}
 		backoff(s, attempt);
+		s->retries++;
 	}
 	LOG("transaction gave up after %d tries: %s", MAX_TRIES, db_strerror(ret));
 	return ret;

@@ -138,6 +138,25 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
  * since the last, at most once a second): the FastCGI loop calls it after each answer, and
  * store_close before it closes. */
 void store_deferred(struct store *s);
+/* Figures of the environment as a whole (every process's work since its regions were made),
+ * and of this process since it started. */
+struct store_figures {
+	uint64_t cache_bytes, cache_hits, cache_misses;
+	uint64_t deadlocks;
+	uint64_t log_bytes;   /* the log files on disk */
+	uint64_t txn_retries; /* this process: transactions run again */
+	uint64_t recoveries;  /* this process: recoveries it ran */
+};
+enum store_status store_figures(struct store *s, struct store_figures *f);
+/* The last two alone, which cost nothing to read (they are this process's). */
+void store_process_figures(const struct store *s, uint64_t *txn_retries, uint64_t *recoveries);
+/* What this process's store counted since the last call, added to the shared metrics. */
+struct metrics_shm;
+struct store_seen {
+	uint64_t txn_retries, recoveries;
+};
+void store_sync_metrics(const struct store *s, struct metrics_shm *m, struct store_seen *seen);
+
 /* Makes this process the only user of the environment until store_close: holds the lock every
  * opener takes (others wait in their open), and checks that nobody else has it open. *alone is
  * 0 (and nothing is held) when somebody does. */

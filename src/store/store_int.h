@@ -44,11 +44,15 @@ struct store {
 	int abandoned; /* a handle failed to close (a panicked environment): its memory is lost */
 	int needs_restart; /* the environment could not be reopened by this process */
 	int excl_fd; /* store_exclusive's hold on the open lock; -1 when not held */
+	uint64_t retries; /* transactions this process ran again */
 };
 
 struct account {
 	uint32_t following, followers, mutual;
 };
+
+/* Recoveries this process ran (Berkeley DB said "recovery required" while it opened). */
+extern uint64_t store_recoveries_run;
 
 /* The file of table i in the store's folder. */
 extern const char *const store_table_files[T_COUNT];

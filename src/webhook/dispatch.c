@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/tick.h"
 #include "webhook/lease.h"
 #include "webhook/libcurl.h"
@@ -85,7 +86,8 @@ static enum head deliver_head(struct app *app, int lease, struct retry *rt, uint
 	struct store_event ev;
 	char why[256];
 	uint64_t t;
-	int found;
+	uint64_t t0;
+	int found, ok;
 
 	if (store_outbox_head(app->store, &ev, &found) != STORE_OK || !found)
 		return HEAD_EMPTY;
@@ -95,7 +97,10 @@ static enum head deliver_head(struct app *app, int lease, struct retry *rt, uint
 		*wait_ms = rt->next_try - t;
 		return HEAD_NOT_DUE;
 	}
-	if (webhook_deliver(&app->conf, &ev, why, sizeof(why)) == 0) {
+	t0 = clock_mono_ms();
+	ok = webhook_deliver(&app->conf, &ev, why, sizeof(why)) == 0;
+	metrics_delivery(app->metrics, ok, (clock_mono_ms() - t0) * 1000);
+	if (ok) {
 		if (store_outbox_done(app->store, ev.id) != STORE_OK)
 			LOG("webhook event %u delivered but not yet removed; it will repeat", ev.id);
 		return HEAD_TRIED;
@@ -152,6 +157,7 @@ static int dispatch_forever(struct app *app, int lease, struct retry *rt)
 		}
 		report(app, &last_status);
 		store_deferred(app->store);
+		store_sync_metrics(app->store, app->metrics, &app->seen);
 		if (store_needs_restart(app->store))
 			return 1; /* a fresh process will recover the environment */
 	}

@@ -1,0 +1,71 @@
+/* figures.c - the environment's own statistics (cache, locks, log), for followctl stats and
+ * the service's /metrics. */
+#include <db.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "store/store_int.h"
+
+static uint64_t log_bytes(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	uint64_t sum = 0;
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp)))
+		if (strncmp(d->d_name, "log.", 4) == 0 &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) < (int)sizeof(path) &&
+		    stat(path, &st) == 0)
+			sum += (uint64_t)st.st_size;
+	closedir(dp);
+	return sum;
+}
+
+void store_process_figures(const struct store *s, uint64_t *txn_retries, uint64_t *recoveries)
+{
+	*txn_retries = s ? s->retries : 0;
+	*recoveries = store_recoveries_run;
+}
+
+void store_sync_metrics(const struct store *s, struct metrics_shm *m, struct store_seen *seen)
+{
+	uint64_t retries, recoveries;
+	store_process_figures(s, &retries, &recoveries);
+	metrics_sync(m, MC_TXN_RETRIES, retries, &seen->txn_retries);
+	metrics_sync(m, MC_RECOVERIES, recoveries, &seen->recoveries);
+}
+
+enum store_status store_figures(struct store *s, struct store_figures *f)
+{
+	DB_MPOOL_STAT *mp = NULL;
+	DB_LOCK_STAT *lk = NULL;
+	u_int32_t gbytes, bytes;
+	int ncache, ret;
+	memset(f, 0, sizeof(*f));
+	store_process_figures(s, &f->txn_retries, &f->recoveries);
+	if (!s->env)
+		return STORE_FAIL; /* closed by a recovery elsewhere: the next call reopens it */
+	if ((ret = s->env->get_cachesize(s->env, &gbytes, &bytes, &ncache)) != 0 ||
+	    (ret = s->env->memp_stat(s->env, &mp, NULL, 0)) != 0 ||
+	    (ret = s->env->lock_stat(s->env, &lk, 0)) != 0) {
+		LOG("environment statistics: %s", db_strerror(ret));
+		free(mp);
+		return STORE_FAIL;
+	}
+	f->cache_bytes = (uint64_t)gbytes << 30 | bytes;
+	f->cache_hits = mp->st_cache_hit;
+	f->cache_misses = mp->st_cache_miss;
+	f->deadlocks = lk->st_ndeadlocks;
+	f->log_bytes = log_bytes(s->dir);
+	free(mp);
+	free(lk);
+	return STORE_OK;
+}
