@@ -159,7 +159,8 @@ def test_deps_sets():
               "deps.sh --list run with TLS_CERT set")
     test = listed("test")
     extra = ["apache2", "libapache2-mod-fcgid", "nginx", "spawn-fcgi", "lighttpd-mod-openssl",
-             "openssl", "curl", "wrk", "python3", "clang", "libclang-rt-14-dev", "db5.3-util"]
+             "openssl", "curl", "wrk", "python3", "clang", "libclang-rt-14-dev", "db5.3-util",
+             "prometheus"]
     if not shutil.which("npm"):
         extra += ["nodejs", "npm"]
     expect_eq(test, run + extra, "deps.sh --list test")
