@@ -42,7 +42,7 @@ SAN_LOG = $(CURDIR)/build/sanitizer-reports
 
 .PHONY: all deps run test unit bench bench-scale soak clean test-sanitizers
 
-all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl
+all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl console/codes.js
 
 deps:
 	@./scripts/deps.sh test
@@ -78,6 +78,13 @@ cgi-bin/follow-usersig: $(call obj,build/obj,$(SIG_SRCS))
 cgi-bin/followctl: $(call obj,build/obj,$(CTL_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
+
+# The console's table of error codes, printed from the service's own (src/common/errors.c).
+build/follow-codes: build/obj/bin/follow_codes.o build/obj/common/errors.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+console/codes.js: build/follow-codes
+	build/follow-codes > $@.tmp && mv $@.tmp $@
 
 cgi-bin/null.fcgi: src/bin/null_fcgi.c
 	@mkdir -p $(@D)
@@ -136,7 +143,7 @@ soak: deps
 	@./scripts/soak.sh
 
 clean:
-	rm -rf build cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl run
+	rm -rf build cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl run console/codes.js
 
 # libFuzzer on whole requests (clang, ASan + UBSan); see scripts/fuzz.sh. Output in build/fuzz/.
 FUZZ_SECONDS ?= 60

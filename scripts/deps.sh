@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages of one set, and does nothing (quietly) when all are present:
 #   run    building and serving (`make run`); lighttpd-mod-openssl too when TLS_CERT is set
-#   test   run + what the tests need (other web servers, sanitizers, wrk, Node.js, promtool) — `make deps`
+#   test   run + what the tests need (other web servers, sanitizers, wrk, Node.js, promtool, chromium) — `make deps`
 #   bench  test + what the benchmark's plots and profiles need
 # usage: deps.sh [run|test|bench]   (default test)    deps.sh --list SET   (print, install nothing)
 set -e
@@ -15,7 +15,7 @@ set_name=${1:-test}
 run_pkgs="gcc make pkg-config libfcgi-dev libfcgi-bin libjson-c-dev libdb5.3-dev nettle-dev zlib1g-dev libcurl4-openssl-dev lighttpd multiwatch"
 # `make run TLS_CERT=... TLS_KEY=...` serves HTTPS, which lighttpd keeps in a module of its own.
 [ -n "${TLS_CERT:-}" ] && run_pkgs="$run_pkgs lighttpd-mod-openssl"
-test_pkgs="$run_pkgs apache2 libapache2-mod-fcgid nginx spawn-fcgi lighttpd-mod-openssl openssl curl wrk python3 clang libclang-rt-14-dev db5.3-util prometheus"
+test_pkgs="$run_pkgs apache2 libapache2-mod-fcgid nginx spawn-fcgi lighttpd-mod-openssl openssl curl wrk python3 clang libclang-rt-14-dev db5.3-util prometheus chromium"
 # The tests make UserSigs with Tencent's npm generator; Node.js may come from elsewhere.
 command -v npm >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs npm"
 bench_pkgs="$test_pkgs gnuplot-nox linux-perf"

@@ -25,13 +25,18 @@ if [ -n "${SANITIZER_LOG:-}" ]; then
 fi
 mkdir -p "$rundir/www"
 cat <<CONF
-server.modules = ( "mod_fastcgi" )
+server.modules = ( "mod_fastcgi", "mod_alias" )
 server.document-root = "$rundir/www"
 server.bind = "$bind"
 server.port = $port
 server.errorlog = "$rundir/error.log"
 server.pid-file = "$rundir/lighttpd.pid"
 server.max-connections = 1024
+# The console (a static page of the repository's console/): any other path is not served.
+alias.url = ( "/console/" => "$root/console/" )
+index-file.names = ( "index.html" )
+mimetype.assign = ( ".html" => "text/html; charset=utf-8", ".js" => "text/javascript; charset=utf-8",
+                    ".css" => "text/css; charset=utf-8" )
 # Stream bodies to the responder so it can refuse an oversized one (60002) without lighttpd
 # buffering it first.
 server.stream-request-body = 2

@@ -7,6 +7,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
 from apache import FcgidServer  # noqa: E402
+from hostchecks import check_console_files  # noqa: E402
 
 
 def test_follow_round_trip(srv):
@@ -31,6 +32,10 @@ def test_paging(srv):
         if not cursor:
             break
     expect_eq(sorted(seen), fans, r, "every fan exactly once")
+
+
+def test_console_files(srv):
+    check_console_files(srv)
 
 
 def test_errors_before_the_body(srv):

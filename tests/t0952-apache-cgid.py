@@ -9,11 +9,15 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
 from apache import CgidServer  # noqa: E402
-from hostchecks import check_errors, check_every_family, check_simultaneous  # noqa: E402
+from hostchecks import check_console_files, check_errors, check_every_family, check_simultaneous  # noqa: E402
 
 
 def test_every_family(srv):
     check_every_family(srv, "cd_")
+
+
+def test_console_files(srv):
+    check_console_files(srv)
 
 
 def test_errors(srv):

@@ -9,8 +9,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
-from hosting import render_to  # noqa: E402
-from hostchecks import check_errors, check_every_family  # noqa: E402
+from hosting import CONSOLE, render_to  # noqa: E402
+from hostchecks import check_console_files, check_errors, check_every_family  # noqa: E402
 from pool import PoolServer  # noqa: E402
 
 MODS = "/usr/lib/apache2/modules"
@@ -27,6 +27,10 @@ LoadModule mpm_event_module %(mods)s/mod_mpm_event.so
 LoadModule authz_core_module %(mods)s/mod_authz_core.so
 LoadModule proxy_module %(mods)s/mod_proxy.so
 LoadModule proxy_fcgi_module %(mods)s/mod_proxy_fcgi.so
+LoadModule alias_module %(mods)s/mod_alias.so
+LoadModule mime_module %(mods)s/mod_mime.so
+LoadModule dir_module %(mods)s/mod_dir.so
+TypesConfig /dev/null
 DocumentRoot "%(rundir)s/www"
 Include "%(rundir)s/site.conf"
 """
@@ -37,7 +41,7 @@ class ApacheProxyServer(PoolServer):
         rd = self.rundir
         os.makedirs(os.path.join(rd, "www"), exist_ok=True)
         render_to(os.path.join(rd, "site.conf"), "apache-proxy-fcgi.conf",
-                  SOCKET=self.socket_path())
+                  SOCKET=self.socket_path(), CONSOLE=CONSOLE)
         conf = os.path.join(rd, "apache.conf")
         with open(conf, "w") as f:
             f.write(WRAPPER % {"rundir": rd, "port": self.port, "mods": MODS})
@@ -70,6 +74,10 @@ def test_path_and_query_unchanged(srv):
     expect_fail(r, UNKNOWN_COMMAND)
     check(r["ErrorInfo"] == "no API at /v4/im_open_login_svc/account_check/x", r,
           "the service sees the whole path once")
+
+
+def test_console_files(srv):
+    check_console_files(srv)
 
 
 def test_errors_answered_by_the_service(srv):

@@ -24,8 +24,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
 from crashload import post, verify  # noqa: E402
-from hosting import render_to  # noqa: E402
-from hostchecks import check_errors, check_every_family  # noqa: E402
+from hosting import CONSOLE, render_to  # noqa: E402
+from hostchecks import check_console_files, check_errors, check_every_family  # noqa: E402
 from pool import POOL_SH, PoolServer, children, stop_group  # noqa: E402
 from receiver import Receiver, first_deliveries  # noqa: E402
 
@@ -71,10 +71,10 @@ class NginxServer(PoolServer):
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.tls_port = free_port()
         render_to(os.path.join(rd, "site.conf"), "nginx.conf",
-                  LISTEN="127.0.0.1:%d" % self.port, SOCKET=self.socket_path())
+                  LISTEN="127.0.0.1:%d" % self.port, SOCKET=self.socket_path(), CONSOLE=CONSOLE)
         render_to(os.path.join(rd, "site-tls.conf"), "nginx-tls.conf",
                   LISTEN="127.0.0.1:%d" % self.tls_port, SOCKET=self.socket_path(),
-                  TLS_CERT=self.cert(), TLS_KEY=key)
+                  TLS_CERT=self.cert(), TLS_KEY=key, CONSOLE=CONSOLE)
         tmp = os.path.join(rd, "nginx-tmp")
         os.makedirs(tmp, exist_ok=True)
         # As root, nginx's workers would switch to nobody, who may enter neither the run
@@ -88,6 +88,10 @@ class NginxServer(PoolServer):
 
 def test_every_family(srv):
     check_every_family(srv, "ng_")
+
+
+def test_console_files(srv):
+    check_console_files(srv)
 
 
 def test_errors_answered_by_the_service(srv):

@@ -160,7 +160,7 @@ def test_deps_sets():
     test = listed("test")
     extra = ["apache2", "libapache2-mod-fcgid", "nginx", "spawn-fcgi", "lighttpd-mod-openssl",
              "openssl", "curl", "wrk", "python3", "clang", "libclang-rt-14-dev", "db5.3-util",
-             "prometheus"]
+             "prometheus", "chromium"]
     if not shutil.which("npm"):
         extra += ["nodejs", "npm"]
     expect_eq(test, run + extra, "deps.sh --list test")

@@ -43,6 +43,15 @@ static const struct {
 	{ERR_ACCOUNT_INTERNAL, "internal error, please retry"},
 };
 
+int err_entry(unsigned i, int *code, const char **text)
+{
+	if (i >= sizeof(texts) / sizeof(texts[0]))
+		return 0;
+	*code = texts[i].code;
+	*text = texts[i].text;
+	return 1;
+}
+
 const char *err_text(int code)
 {
 	size_t i;

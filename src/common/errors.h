@@ -42,4 +42,8 @@ enum err_code {
 /* The default human-readable text of a code ("" for 0). */
 const char *err_text(int code);
 
+/* The table itself, for those that show it elsewhere (the console's codes.js): entry i's code
+ * and text; 0 past the end. */
+int err_entry(unsigned i, int *code, const char **text);
+
 #endif

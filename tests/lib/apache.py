@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 
-from hosting import HOSTING, render
+from hosting import CONSOLE, HOSTING, render
 from server import FCGI, Server
 
 __all__ = ["ApacheServer", "FcgidServer", "CgidServer", "SharedHostServer"]
@@ -36,7 +36,7 @@ class ApacheServer(Server):
     def host_command(self):
         www = os.path.join(self.rundir, "www")
         os.makedirs(www, exist_ok=True)
-        mods = ("mpm_event", "authz_core", "alias", "mime", "env") + tuple(self.MODULES)
+        mods = ("mpm_event", "authz_core", "alias", "mime", "dir", "env") + tuple(self.MODULES)
         lines = ['ServerRoot "%s"' % self.rundir,
                  "ServerName 127.0.0.1",
                  "Listen 127.0.0.1:%d" % self.port,
@@ -64,14 +64,14 @@ class FcgidServer(ApacheServer):
     ENV_DIRECTIVE = "FcgidInitialEnv"
 
     def site(self):
-        return render("apache-fcgid.conf", FCGI=FCGI, CONF=self.conf_path())
+        return render("apache-fcgid.conf", FCGI=FCGI, CONF=self.conf_path(), CONSOLE=CONSOLE)
 
 
 class CgidServer(ApacheServer):
     MODULES = ("cgid",)
 
     def site(self):
-        return render("apache-cgid.conf", FCGI=FCGI, CONF=self.conf_path())
+        return render("apache-cgid.conf", FCGI=FCGI, CONF=self.conf_path(), CONSOLE=CONSOLE)
 
 
 class SharedHostServer(ApacheServer):

@@ -11,7 +11,7 @@ from client import FOLLOWING, Client
 from codes import HTTP_PARSE_ERROR, INVALID_JSON, METHOD_NOT_POST, NOT_IMPORTED, OK, \
     UNKNOWN_COMMAND
 
-__all__ = ["check_every_family", "check_errors", "check_simultaneous"]
+__all__ = ["check_every_family", "check_errors", "check_simultaneous", "check_console_files"]
 
 
 def check_every_family(srv, p):
@@ -101,3 +101,19 @@ def check_simultaneous(srv, p, n):
     check(len(answers) == n, None, "%d of %d simultaneous calls answered" % (len(answers), n))
     for r in answers:
         expect_results(r, "ResultItem", [(a, OK, {"FollowType": 1})], keys=CHECK_KEYS)
+
+
+def check_console_files(srv):
+    """The console's static files through the host's recipe, with types a browser accepts."""
+    import http.client
+    for path, ctype, words in (("/console/", "text/html", "follow <span>console</span>"),
+                               ("/console/console.js", "javascript", "makeSig"),
+                               ("/console/console.css", "text/css", ".card"),
+                               ("/console/codes.js", "javascript", "FOLLOW_CODES")):
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read().decode()
+        c.close()
+        check(r.status == 200 and ctype in (r.getheader("Content-Type") or "") and words in body,
+              None, "%s: HTTP %d, %s" % (path, r.status, r.getheader("Content-Type")))

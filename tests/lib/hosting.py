@@ -7,9 +7,10 @@ import re
 
 from client import ROOT
 
-__all__ = ["HOSTING", "render", "render_to"]
+__all__ = ["CONSOLE", "HOSTING", "render", "render_to"]
 
 HOSTING = os.path.join(ROOT, "conf", "hosting")
+CONSOLE = os.path.join(ROOT, "console")  # @CONSOLE@: the console's static files
 _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
 
