@@ -417,6 +417,51 @@ def test_bulk_import_is_all_or_nothing(srv):
     check(not os.path.exists(os.path.join(data, "import.tmp")), None, "the stage is gone")
 
 
+def import_on_a_terminal(conf, quiet):
+    """followctl import with stderr on a pseudo-terminal, stdin fed in two parts 1.6 s apart (a
+    progress line is drawn only after a second of work); returns what the terminal showed."""
+    import pty
+    master, slave = pty.openpty()
+    e = dict(os.environ, FOLLOW_CONF="")
+    proc = subprocess.Popen([TOOL, "-c", conf] + (["-q"] if quiet else []) + ["import"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=slave, env=e)
+    os.close(slave)
+    lines = ['{"account":"pt_%04d"}' % i for i in range(2000)]
+    proc.stdin.write(("\n".join(lines[:1000]) + "\n").encode())
+    proc.stdin.flush()
+    time.sleep(1.6)
+    proc.stdin.write(("\n".join(lines[1000:]) + "\n").encode())
+    proc.stdin.close()
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    expect_eq(proc.wait(30), 0, "import on a terminal")
+    return shown.decode(errors="replace")
+
+
+def test_import_shows_progress_on_a_terminal_only(srv):
+    conf, _ = scratch_conf(srv, "progress")
+    shown = import_on_a_terminal(conf, quiet=False)
+    check("\r\x1b[Kimport: " in shown and " lines, " in shown and "/s" in shown, None,
+          "a progress line redrawn in place: %r" % shown[:400])
+    check("\r\x1b[Kfollowctl: import: 2000 account lines and 0 edge lines imported" in shown,
+          None, "the line cleared, then the summary: %r" % shown[-300:])
+    conf2, _ = scratch_conf(srv, "progress2")
+    shown = import_on_a_terminal(conf2, quiet=True)
+    check("\x1b[K" not in shown and "2000 account lines" in shown, None,
+          "-q leaves only the summary: %r" % shown)
+    # not a terminal: the tests above read stderr through pipes and see no progress either
+    p = must(ctl(conf2, "import", stdin='{"account":"pt_x"}\n'), "import into a pipe")
+    check("\x1b" not in p.stderr, None, p.stderr)
+
+
 def with_cache_mb(conf, mb):
     with open(conf) as f:
         lines = [l for l in f if not l.startswith("cache_mb")]

@@ -91,6 +91,9 @@ struct admin_edge {
 enum store_status admin_add_edges(struct store *s, const struct admin_edge *e, size_t n,
 				  size_t *added, size_t *bad, size_t *done);
 
+/* Whole-store walks (verify, export) call fn now and then with the records read so far. */
+void admin_on_progress(void (*fn)(void *ctx, uint64_t records), void *ctx);
+
 /* The bulk import (bulk.c), into an empty store that no other process uses: all or nothing. */
 struct admin_bulk;
 /* Takes the store for itself and starts a stage beside it; NULL when it is not empty or is in
@@ -120,6 +123,9 @@ enum store_status admin_flush(struct store *s);
  * then the log files, then catastrophic recovery of the copy, so that target is a consistent,
  * self-contained environment. Returns 0 or -1 with err. */
 int admin_backup(struct store *s, const char *target, char *err, size_t errlen);
+
+/* Where a restore recovers its copy before the swap, in data_dir. */
+#define ADMIN_RESTORE_STAGE "restore.tmp"
 
 /* Replaces the environment in data_dir (created when missing) with the backup in source and
  * runs catastrophic recovery on it. Refuses (-1, reason in err) while any process has the

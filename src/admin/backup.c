@@ -259,7 +259,8 @@ int admin_restore(const char *source, const char *data_dir, char *err, size_t er
 	if ((lock = lock_registry(data_dir, err, errlen)) < 0)
 		return -1;
 	/* Recover a copy beside the old environment; only a good copy replaces it. */
-	if (snprintf(stage, sizeof(stage), "%s/restore.tmp", data_dir) >= (int)sizeof(stage)) {
+	if (snprintf(stage, sizeof(stage), "%s/%s", data_dir, ADMIN_RESTORE_STAGE) >=
+	    (int)sizeof(stage)) {
 		snprintf(err, errlen, "%s: path too long", data_dir);
 		goto out;
 	}

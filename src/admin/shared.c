@@ -198,6 +198,17 @@ struct rec {
 	DBT key, val;
 };
 
+static void (*progress_fn)(void *ctx, uint64_t records);
+static void *progress_ctx;
+static uint64_t walked; /* records read by this process's walks */
+
+void admin_on_progress(void (*fn)(void *ctx, uint64_t records), void *ctx)
+{
+	progress_fn = fn;
+	progress_ctx = ctx;
+	walked = 0;
+}
+
 /* Visits the n records of one buffer, peeking ahead. */
 static int visit_batch(struct rec *r, size_t n, visit_fn fn, peek_fn peek, void *arg)
 {
@@ -211,6 +222,9 @@ static int visit_batch(struct rec *r, size_t n, visit_fn fn, peek_fn peek, void 
 		if ((ret = fn(arg, &r[i].key, &r[i].val)) != 0)
 			return ret;
 	}
+	walked += n;
+	if (progress_fn)
+		progress_fn(progress_ctx, walked);
 	return 0;
 }
 

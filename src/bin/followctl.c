@@ -16,6 +16,7 @@
 
 #include "admin/admin.h"
 #include "common/conf.h"
+#include "common/dirfiles.h"
 #include "common/ids.h"
 #include "common/jsoncheck.h"
 #include "common/progress.h"
@@ -132,14 +133,27 @@ struct ctx {
 	char **args;     /* as many as the command's table entry allows */
 };
 
+static void walk_tick(void *ctx, uint64_t records)
+{
+	struct progress *pg = ctx;
+	if (progress_due(pg))
+		progress_show(pg, records, -1);
+}
+
 static int cmd_verify(const struct ctx *x)
 {
 	struct admin_verify v;
+	struct progress pg;
 	char err[512];
 	size_t total = 0, i;
-	int k;
+	int k, ret;
 
-	if (admin_verify(x->s, &v, err, sizeof(err)) != 0) {
+	progress_start(&pg, "verify", "records read", quiet);
+	admin_on_progress(walk_tick, &pg);
+	ret = admin_verify(x->s, &v, err, sizeof(err));
+	admin_on_progress(NULL, NULL);
+	progress_end(&pg);
+	if (ret != 0) {
 		fprintf(stderr, "followctl: %s\n", err);
 		admin_verify_free(&v);
 		return 1;
@@ -195,10 +209,15 @@ static int cmd_export(const struct ctx *x)
 {
 	static char buf[1 << 20];
 	struct admin_export ex = {print_account, print_edge, stdout, 0};
+	struct progress pg;
 	char err[512];
 	int ret;
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	progress_start(&pg, "export", "records read", quiet);
+	admin_on_progress(walk_tick, &pg);
 	ret = admin_export(x->s, &ex, err, sizeof(err));
+	admin_on_progress(NULL, NULL);
+	progress_end(&pg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "followctl: export: cannot write: %s\n", strerror(errno));
 		return 1;
@@ -589,6 +608,13 @@ out:
 
 /* -- backup, restore -- */
 
+/* What a backup copies: the tables and the log. */
+static int copied_by_backup(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 3 && strcmp(name + n - 3, ".db") == 0) || strncmp(name, "log.", 4) == 0;
+}
+
 static int cmd_backup(const struct ctx *x)
 {
 	const struct conf *c = x->c;
@@ -600,11 +626,18 @@ static int cmd_backup(const struct ctx *x)
 	struct stat sb;
 	DIR *dp;
 
+	struct progress pg;
+	int ret;
+
 	if (realpath(dir, real) && strcmp(real, c->data_dir) == 0) {
 		fprintf(stderr, "followctl: backup: %s is data_dir itself\n", dir);
 		return 1;
 	}
-	if (admin_backup(x->s, dir, err, sizeof(err)) != 0) {
+	progress_start(&pg, "backup", "bytes copied", quiet);
+	progress_watch(&pg, dir, dir_bytes(c->data_dir, copied_by_backup));
+	ret = admin_backup(x->s, dir, err, sizeof(err));
+	progress_end(&pg);
+	if (ret != 0) {
 		fprintf(stderr, "followctl: %s\n", err);
 		return 1;
 	}
@@ -626,7 +659,9 @@ static int cmd_restore(const struct ctx *x)
 {
 	const struct conf *c = x->c;
 	const char *dir = x->args[0];
-	char err[512], real[PATH_MAX];
+	char err[512], real[PATH_MAX], stage[PATH_MAX];
+	struct progress pg;
+	int ret;
 	if (!realpath(dir, real)) {
 		fprintf(stderr, "followctl: restore: %s: %s\n", dir, strerror(errno));
 		return 1;
@@ -635,7 +670,12 @@ static int cmd_restore(const struct ctx *x)
 		fprintf(stderr, "followctl: restore: %s is data_dir itself\n", dir);
 		return 1;
 	}
-	if (admin_restore(real, c->data_dir, err, sizeof(err)) != 0) {
+	snprintf(stage, sizeof(stage), "%s/%s", c->data_dir, ADMIN_RESTORE_STAGE);
+	progress_start(&pg, "restore", "bytes copied", quiet);
+	progress_watch(&pg, stage, dir_bytes(real, NULL));
+	ret = admin_restore(real, c->data_dir, err, sizeof(err));
+	progress_end(&pg);
+	if (ret != 0) {
 		fprintf(stderr, "followctl: restore: %s\n", err);
 		return 1;
 	}

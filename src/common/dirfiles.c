@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int dir_clear(const char *dir, int (*which)(const char *name), char *err, size_t errlen)
@@ -36,6 +37,24 @@ int dir_clear(const char *dir, int (*which)(const char *name), char *err, size_t
 int dir_any_file(const char *name)
 {
 	return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+uint64_t dir_bytes(const char *dir, int (*which)(const char *name))
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	uint64_t sum = 0;
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp)))
+		if ((!which || which(d->d_name)) &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) < (int)sizeof(path) &&
+		    stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+	closedir(dp);
+	return sum;
 }
 
 int dir_sync(const char *dir)

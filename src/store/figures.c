@@ -1,32 +1,17 @@
 /* figures.c - the environment's own statistics (cache, locks, log), for followctl stats and
  * the service's /metrics. */
 #include <db.h>
-#include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "common/dirfiles.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "store/store_int.h"
 
-static uint64_t log_bytes(const char *dir)
+static int log_file(const char *name)
 {
-	char path[PATH_MAX];
-	struct dirent *d;
-	struct stat st;
-	uint64_t sum = 0;
-	DIR *dp = opendir(dir);
-	if (!dp)
-		return 0;
-	while ((d = readdir(dp)))
-		if (strncmp(d->d_name, "log.", 4) == 0 &&
-		    snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) < (int)sizeof(path) &&
-		    stat(path, &st) == 0)
-			sum += (uint64_t)st.st_size;
-	closedir(dp);
-	return sum;
+	return strncmp(name, "log.", 4) == 0;
 }
 
 void store_process_figures(const struct store *s, uint64_t *txn_retries, uint64_t *recoveries)
@@ -64,7 +49,7 @@ enum store_status store_figures(struct store *s, struct store_figures *f)
 	f->cache_hits = mp->st_cache_hit;
 	f->cache_misses = mp->st_cache_miss;
 	f->deadlocks = lk->st_ndeadlocks;
-	f->log_bytes = log_bytes(s->dir);
+	f->log_bytes = dir_bytes(s->dir, log_file);
 	free(mp);
 	free(lk);
 	return STORE_OK;
