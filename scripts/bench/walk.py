@@ -40,9 +40,12 @@ while True:
     items += n
     if not cursor:
         break
-    if items % 100000 == 0:
-        print("walk: %d items..." % items, file=sys.stderr, flush=True)
+    if items % 100000 == 0 and sys.stderr.isatty():  # followctl's progress line, redrawn
+        print("\r\033[Kwalk: %d items, %.0f/s" % (items, items / (time.monotonic() - t0)),
+              end="", file=sys.stderr, flush=True)
 seconds = time.monotonic() - t0
+if sys.stderr.isatty():
+    print("\r\033[K", end="", file=sys.stderr, flush=True)
 if deep_cursor is None:
     sys.exit("walk: the list has no page starting at %d (it holds %d)" % (deep, items))
 
