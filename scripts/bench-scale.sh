@@ -137,6 +137,9 @@ for mb in "$big_mb" "$default_mb"; do
 	start_server large
 	latency large "$mb"
 	for w in $(pgrep -f "^$root/cgi-bin/follow.fcgi" || true); do
+		# this run's processes only (another service may be running from the same tree)
+		tr '\0' '\n' < "/proc/$w/environ" 2> /dev/null | grep -qx "FOLLOW_CONF=$tmp/large/follow.conf" ||
+			continue
 		# Private memory of the process itself: the cache is shared (mapped region files).
 		priv=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {shared = ($6 ~ /__db\./)}
 			/^Private_(Clean|Dirty):/ && !shared {kb += $2} END {print kb}' "/proc/$w/smaps")

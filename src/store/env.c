@@ -104,7 +104,8 @@ static void reset_lsns(struct store *s)
 {
 	int i, ret;
 	for (i = 0; i < T_COUNT && !s->abandoned; i++)
-		if ((ret = s->env->lsn_reset(s->env, store_table_files[i], 0)) != 0) {
+		if (!(s->foreign & 1u << i) &&
+		    (ret = s->env->lsn_reset(s->env, store_table_files[i], 0)) != 0) {
 			LOG("%s/%s: cannot clear its log sequence numbers: %s", s->dir,
 			    store_table_files[i], db_strerror(ret));
 			s->abandoned = 1;
@@ -259,7 +260,8 @@ static int open_bulk_env(struct store *s, char *err, size_t errlen)
 	    (ret = s->env->open(s->env, s->dir, DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0600)) != 0)
 		goto err;
 	for (i = 0; i < T_COUNT; i++)
-		if ((ret = table_open(s, i, DB_CREATE, 1)) != 0)
+		if ((!s->opts.lazy_tables || !table_exists(s, i)) &&
+		    (ret = table_open(s, i, DB_CREATE, 1)) != 0)
 			goto err;
 	return 0;
 err:

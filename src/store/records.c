@@ -229,10 +229,7 @@ static uint32_t later(uint32_t a, uint32_t b)
 	return a > b ? a : b;
 }
 
-/* Adds edge from->to at time now; both accounts' counters are in memory and the caller writes
- * them back. back is the time of to->from (0 when none). */
-int edge_add(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t now,
-		    uint32_t back, struct account *fa, struct account *ta)
+int edge_put(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t time)
 {
 	char kbuf[EDGE_KEY_MAX];
 	unsigned char vbuf[4];
@@ -241,10 +238,21 @@ int edge_add(struct store *s, DB_TXN *txn, const char *from, const char *to, uin
 	int ret;
 
 	dbt_init(&key, kbuf, edge_key(kbuf, from, to));
-	put_le32(vbuf, now);
+	put_le32(vbuf, time);
 	dbt_init(&val, vbuf, 4);
-	if ((ret = store_table(s, T_EDGES, &db)) != 0 ||
-	    (ret = db->put(db, txn, &key, &val, 0)) != 0 ||
+	if ((ret = store_table(s, T_EDGES, &db)) != 0)
+		return ret;
+	return db->put(db, txn, &key, &val, 0);
+}
+
+/* Adds edge from->to at time now; both accounts' counters are in memory and the caller writes
+ * them back. back is the time of to->from (0 when none). */
+int edge_add(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t now,
+		    uint32_t back, struct account *fa, struct account *ta)
+{
+	int ret;
+
+	if ((ret = edge_put(s, txn, from, to, now)) != 0 ||
 	    (ret = idx_add(s, txn, T_FOLLOWING, from, now, to)) != 0 ||
 	    (ret = idx_add(s, txn, T_FANS, to, now, from)) != 0)
 		return ret;

@@ -45,6 +45,9 @@ struct store {
 	int needs_restart; /* the environment could not be reopened by this process */
 	int excl_fd; /* store_exclusive's hold on the open lock; -1 when not held */
 	uint64_t retries; /* transactions this process ran again */
+	/* A bulk store's tables that another process wrote (bit i: table i): this one's cache may
+	 * hold their old pages, so its close leaves their LSNs alone (their writer cleared them). */
+	unsigned foreign;
 };
 
 struct account {
@@ -123,6 +126,8 @@ int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t
 /* Removes one index entry; EINVAL when it is missing (the store is inconsistent). */
 int idx_del(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
 	    const char *other);
+/* Writes the edges record from->to alone (edge_add's first step). */
+int edge_put(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t time);
 /* Adds edge from->to at time now with its index entries (and the mutual ones when back, the
  * time of to->from, is not 0), counting it in fa and ta, which the caller writes back. */
 int edge_add(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t now,
