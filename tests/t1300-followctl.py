@@ -417,6 +417,50 @@ def test_bulk_import_is_all_or_nothing(srv):
     check(not os.path.exists(os.path.join(data, "import.tmp")), None, "the stage is gone")
 
 
+def test_bulk_import_killed_while_writing(srv):
+    """SIGKILL of the import while its child writes the index entries: the child goes too, the
+    store stays empty, and the next import clears the stage and succeeds."""
+    conf, data = scratch_conf(srv, "bulkkill")
+    n = 2000
+    lines = ['{"account":"bk_%04d"}' % i for i in range(n)]
+    lines += ['{"from":"bk_%04d","to":"bk_%04d","time":%d}' % (i, (i * 7 + k) % n, 1700000000 + k)
+              for i in range(n) for k in range(1, 60) if (i * 7 + k) % n != i]
+    text = "\n".join(lines) + "\n"
+    e = dict(os.environ, FOLLOW_CONF="")
+    proc = subprocess.Popen([TOOL, "-c", conf, "import"], stdin=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=e)
+    proc.stdin.write(text.encode())
+    proc.stdin.close()
+    children, deadline = "", time.time() + 30
+    path = "/proc/%d/task/%d/children" % (proc.pid, proc.pid)
+    while not children and time.time() < deadline and proc.poll() is None:
+        try:
+            with open(path) as f:
+                children = f.read().split()
+        except OSError:
+            break
+        time.sleep(0.001)
+    check(children, None, "the import forked its index writer before it finished")
+    proc.kill()
+    proc.wait(10)
+    def alive(pid):  # a zombie waiting for its new parent to reap it counts as dead
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    gone = time.time() + 10
+    while any(alive(c) for c in children) and time.time() < gone:
+        time.sleep(0.01)
+    check(not any(alive(c) for c in children), None, "the index writer died with the import")
+    f = fields(must(ctl(conf, "stats"), "stats after the kill").stdout)
+    expect_eq((f["accounts"], f["edges"]), ("0", "0"), "a bulk import killed while writing")
+    p = must(ctl(conf, "import", stdin=text), "import after the kill")
+    check(BULK in p.stderr, None, p.stderr)
+    verify_ok(conf, "after the kill and a new import")
+
+
 def import_on_a_terminal(conf, quiet):
     """followctl import with stderr on a pseudo-terminal, stdin fed in two parts 1.6 s apart (a
     progress line is drawn only after a second of work); returns what the terminal showed."""
