@@ -91,26 +91,26 @@ struct admin_edge {
 enum store_status admin_add_edges(struct store *s, const struct admin_edge *e, size_t n,
 				  size_t *added, size_t *bad, size_t *done);
 
+/* How long work says how far it got: done so far of total (0: not known). */
+typedef void (*admin_tick)(void *ctx, uint64_t done, uint64_t total);
 /* Whole-store walks (verify, export) call fn now and then with the records read so far. */
-void admin_on_progress(void (*fn)(void *ctx, uint64_t records), void *ctx);
+void admin_on_progress(admin_tick fn, void *ctx);
 
 /* The bulk import (bulk.c), into an empty store that no other process uses: all or nothing. */
 struct admin_bulk;
 /* Takes the store for itself and starts a stage beside it; NULL when it is not empty or is in
  * use (*failed 0: import as usual) or on an error (*failed 1, err set). */
-struct admin_bulk *admin_bulk_begin(struct store *live, const struct store_opts *opts, int *failed,
-				    char *err, size_t errlen);
+struct admin_bulk *admin_bulk_begin(struct store *live, int *failed, char *err, size_t errlen);
 /* Accounts with their profiles, as store_accounts_import. */
 enum store_status admin_bulk_accounts(struct admin_bulk *b, const struct store_import *items,
 				      size_t n);
 /* One edge line: 0, -1 when an account it names was not imported before, -2 out of memory. */
 int admin_bulk_edge(struct admin_bulk *b, const char *from, const char *to, uint32_t time);
-/* Writes everything and puts it in place of the empty store; *edges: edge lines, *added: edges
- * (the first line of a pair wins, as in an import into a live store). tick, when not NULL, is
- * called now and then while edges are written. Frees b. */
-enum store_status admin_bulk_finish(struct admin_bulk *b, size_t *edges, size_t *added,
-				    void (*tick)(void *ctx, size_t done, size_t total), void *ctx,
-				    char *err, size_t errlen);
+/* Writes everything and puts it in place of the empty store; *added: edges (the first line of
+ * a pair wins, as in an import into a live store). tick, when not NULL, is called now and then
+ * while edges are written. Frees b. */
+enum store_status admin_bulk_finish(struct admin_bulk *b, size_t *added, admin_tick tick,
+				    void *ctx, char *err, size_t errlen);
 /* Leaves the store as it was (empty) and frees b. */
 void admin_bulk_abort(struct admin_bulk *b);
 
@@ -123,6 +123,9 @@ enum store_status admin_flush(struct store *s);
  * then the log files, then catastrophic recovery of the copy, so that target is a consistent,
  * self-contained environment. Returns 0 or -1 with err. */
 int admin_backup(struct store *s, const char *target, char *err, size_t errlen);
+
+/* 1 for the files a backup copies and a restore brings back: the tables and the log. */
+int admin_env_file(const char *name);
 
 /* Where a restore recovers its copy before the swap, in data_dir. */
 #define ADMIN_RESTORE_STAGE "restore.tmp"

@@ -185,7 +185,7 @@ done:
 }
 
 /* What restore moves: the databases and the log files (not regions, not other files). */
-static int env_file(const char *name)
+int admin_env_file(const char *name)
 {
 	return is_db_file(name) || log_number(name) != 0;
 }
@@ -193,7 +193,7 @@ static int env_file(const char *name)
 /* The old environment's files: databases, logs, and region files (but not the registry). */
 static int old_env_file(const char *name)
 {
-	return env_file(name) || (strncmp(name, "__db.", 5) == 0 && strcmp(name, "__db.register"));
+	return admin_env_file(name) || (strncmp(name, "__db.", 5) == 0 && strcmp(name, "__db.register"));
 }
 
 /*
@@ -264,20 +264,14 @@ int admin_restore(const char *source, const char *data_dir, char *err, size_t er
 		snprintf(err, errlen, "%s: path too long", data_dir);
 		goto out;
 	}
-	if (mkdir(stage, 0700) != 0) {
-		if (errno != EEXIST) {
-			snprintf(err, errlen, "cannot create %s: %s", stage, strerror(errno));
-			goto out;
-		}
-		if (dir_clear(stage, dir_any_file, err, errlen) != 0) /* left by a failed restore */
-			goto out;
-	}
+	if (dir_fresh(stage, err, errlen) != 0) /* one left by a failed restore is emptied */
+		goto out;
 	if (!(dp = opendir(source))) {
 		snprintf(err, errlen, "cannot list %s: %s", source, strerror(errno));
 		goto out;
 	}
 	while ((d = readdir(dp)))
-		if (env_file(d->d_name) && copy_file(source, stage, d->d_name, err, errlen) != 0)
+		if (admin_env_file(d->d_name) && copy_file(source, stage, d->d_name, err, errlen) != 0)
 			goto out;
 	closedir(dp);
 	dp = NULL;

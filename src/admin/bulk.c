@@ -39,18 +39,6 @@ struct admin_bulk {
 	long last_from;     /* the index of the previous edge's from (edges come grouped by it) */
 };
 
-/* Empties dir (a stage left by an import that died) or makes it. */
-static int fresh_dir(const char *dir, char *err, size_t errlen)
-{
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return dir_clear(dir, dir_any_file, err, errlen);
-}
-
 static unsigned stage_cache_mb(unsigned cache_mb)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
@@ -68,47 +56,42 @@ static void drop(struct admin_bulk *b)
 	free(b);
 }
 
-struct admin_bulk *admin_bulk_begin(struct store *live, const struct store_opts *opts, int *failed,
-				    char *err, size_t errlen)
+struct admin_bulk *admin_bulk_begin(struct store *live, int *failed, char *err, size_t errlen)
 {
-	struct admin_bulk *b;
-	struct store_opts so = *opts;
-	int alone, empty = 0;
+	struct store_opts so = live->opts;
+	struct admin_bulk *b = NULL;
+	int alone, empty;
 
-	*failed = 1;
+	*failed = 0;
 	if (store_exclusive(live, &alone) != STORE_OK) {
 		snprintf(err, errlen, "cannot open the database (see above)");
+		*failed = 1;
 		return NULL;
 	}
-	*failed = 0;
 	if (!alone)
-		return NULL;
-	if (store_is_empty(live, &empty) != STORE_OK || !empty) {
-		store_release(live);
-		*failed = !empty ? 0 : 1;
-		if (*failed)
-			snprintf(err, errlen, "cannot read the database (see above)");
-		return NULL;
-	}
-	*failed = 1;
-	if (!(b = calloc(1, sizeof(*b)))) {
+		return NULL; /* nothing is held */
+	if (store_is_empty(live, &empty) != STORE_OK) {
+		snprintf(err, errlen, "cannot read the database (see above)");
+		*failed = 1;
+	} else if (!empty) {
+		/* not for a bulk build: import as usual */
+	} else if (!(b = calloc(1, sizeof(*b)))) {
 		snprintf(err, errlen, "out of memory");
-		store_release(live);
-		return NULL;
-	}
-	b->live = live;
-	snprintf(b->dir, sizeof(b->dir), "%s/%s", opts->dir, STAGE_DIR);
-	so.dir = b->dir;
-	so.bulk = 1;
-	so.cache_mb = stage_cache_mb(opts->cache_mb);
-	so.lazy_tables = 0;
-	if (fresh_dir(b->dir, err, errlen) != 0 || !(b->stage = store_open(&so, err, errlen))) {
-		store_release(live);
+		*failed = 1;
+	} else {
+		b->live = live;
+		snprintf(b->dir, sizeof(b->dir), "%s/%s", live->dir, STAGE_DIR);
+		so.dir = b->dir;
+		so.bulk = 1;
+		so.cache_mb = stage_cache_mb(live->opts.cache_mb);
+		so.lazy_tables = 0;
+		if (dir_fresh(b->dir, err, errlen) == 0 && (b->stage = store_open(&so, err, errlen)))
+			return b;
+		*failed = 1;
 		free(b);
-		return NULL;
 	}
-	*failed = 0;
-	return b;
+	store_release(live);
+	return NULL;
 }
 
 enum store_status admin_bulk_accounts(struct admin_bulk *b, const struct store_import *items,
@@ -176,8 +159,7 @@ static int write_entries(struct store *s, const struct admin_bulk *b)
 }
 
 /* The edges records, then each account's counters. */
-static int write_edges(struct store *s, struct admin_bulk *b,
-		       void (*tick)(void *ctx, size_t done, size_t total), void *ctx)
+static int write_edges(struct store *s, struct admin_bulk *b, admin_tick tick, void *ctx)
 {
 	size_t i;
 	int ret;
@@ -209,8 +191,7 @@ static int write_edges(struct store *s, struct admin_bulk *b,
  * as they were before the child wrote them, so the stage never touches those files again
  * (store foreign). Without fork, this process writes them too.
  */
-static int write_all(struct admin_bulk *b, void (*tick)(void *ctx, size_t done, size_t total),
-		     void *ctx)
+static int write_all(struct admin_bulk *b, admin_tick tick, void *ctx)
 {
 	struct store_opts so = b->stage->opts;
 	int i, ret, status;
@@ -257,14 +238,12 @@ static int write_all(struct admin_bulk *b, void (*tick)(void *ctx, size_t done, 
 	return ret;
 }
 
-enum store_status admin_bulk_finish(struct admin_bulk *b, size_t *edges, size_t *added,
-				    void (*tick)(void *ctx, size_t done, size_t total), void *ctx,
-				    char *err, size_t errlen)
+enum store_status admin_bulk_finish(struct admin_bulk *b, size_t *added, admin_tick tick,
+				    void *ctx, char *err, size_t errlen)
 {
 	size_t i, n = 0;
 	int ret;
 
-	*edges = b->e.n;
 	/* In order of (from, to), the first line of each pair first: it is the one kept, as an
 	 * import into a live store keeps the edge that exists. */
 	if (b->e.n)
@@ -302,7 +281,7 @@ void admin_bulk_abort(struct admin_bulk *b)
 	if (!b)
 		return;
 	store_close(b->stage);
-	if (fresh_dir(b->dir, err, sizeof(err)) != 0 || rmdir(b->dir) != 0)
+	if (dir_clear(b->dir, dir_any_file, err, sizeof(err)) != 0 || rmdir(b->dir) != 0)
 		LOG("%s: cannot remove the unfinished import: %s", b->dir, strerror(errno));
 	store_release(b->live);
 	drop(b);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "admin/admin.h"
 #include "admin/admin_int.h"
 #include "common/log.h"
 
@@ -198,11 +199,11 @@ struct rec {
 	DBT key, val;
 };
 
-static void (*progress_fn)(void *ctx, uint64_t records);
+static admin_tick progress_fn;
 static void *progress_ctx;
 static uint64_t walked; /* records read by this process's walks */
 
-void admin_on_progress(void (*fn)(void *ctx, uint64_t records), void *ctx)
+void admin_on_progress(admin_tick fn, void *ctx)
 {
 	progress_fn = fn;
 	progress_ctx = ctx;
@@ -224,7 +225,7 @@ static int visit_batch(struct rec *r, size_t n, visit_fn fn, peek_fn peek, void 
 	}
 	walked += n;
 	if (progress_fn)
-		progress_fn(progress_ctx, walked);
+		progress_fn(progress_ctx, walked, 0);
 	return 0;
 }
 

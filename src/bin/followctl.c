@@ -133,11 +133,12 @@ struct ctx {
 	char **args;     /* as many as the command's table entry allows */
 };
 
-static void walk_tick(void *ctx, uint64_t records)
+/* The admin layer's progress (admin_tick) on the terminal's line. */
+static void show_tick(void *ctx, uint64_t done, uint64_t total)
 {
 	struct progress *pg = ctx;
 	if (progress_due(pg))
-		progress_show(pg, records, -1);
+		progress_show(pg, done, total ? (double)done / (double)total : -1);
 }
 
 static int cmd_verify(const struct ctx *x)
@@ -149,7 +150,7 @@ static int cmd_verify(const struct ctx *x)
 	int k, ret;
 
 	progress_start(&pg, "verify", "records read", quiet);
-	admin_on_progress(walk_tick, &pg);
+	admin_on_progress(show_tick, &pg);
 	ret = admin_verify(x->s, &v, err, sizeof(err));
 	admin_on_progress(NULL, NULL);
 	progress_end(&pg);
@@ -214,7 +215,7 @@ static int cmd_export(const struct ctx *x)
 	int ret;
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	progress_start(&pg, "export", "records read", quiet);
-	admin_on_progress(walk_tick, &pg);
+	admin_on_progress(show_tick, &pg);
 	ret = admin_export(x->s, &ex, err, sizeof(err));
 	admin_on_progress(NULL, NULL);
 	progress_end(&pg);
@@ -272,16 +273,16 @@ static int flush_accounts(struct import *im, size_t line)
 		st = store_accounts_import(im->s, im->acc, im->n_acc);
 		store_deferred(im->s);
 	}
-	if (st != STORE_OK && im->bulk)
-		fprintf(stderr, "followctl: import: lines %zu-%zu: %s\n", im->acc_line, line,
+	if (st != STORE_OK) {
+		/* (A bulk import says at its end that nothing was imported.) */
+		char lost[64] = "";
+		if (!im->bulk)
+			snprintf(lost, sizeof(lost), "; nothing from line %zu on was imported",
+				 im->acc_line);
+		fprintf(stderr, "followctl: import: lines %zu-%zu: %s%s\n", im->acc_line, line,
 			st == STORE_FULL ? "a profile would hold more than 100 tags"
-					 : "storage failure (see above)");
-	else if (st != STORE_OK)
-		fprintf(stderr, "followctl: import: lines %zu-%zu: %s; nothing from line %zu on "
-				"was imported\n", im->acc_line, line,
-			st == STORE_FULL ? "a profile would hold more than 100 tags"
-					 : "storage failure (see above)", im->acc_line);
-	else
+					 : "storage failure (see above)", lost);
+	} else
 		im->accounts += im->n_acc;
 	drop_accounts(im);
 	return st == STORE_OK ? 0 : -1;
@@ -498,23 +499,15 @@ static int import_line(struct import *im, struct json_tokener *tok, char *text, 
 	return ret;
 }
 
-static void write_tick(void *ctx, size_t done, size_t total)
-{
-	struct progress *pg = ctx;
-	if (progress_due(pg))
-		progress_show(pg, done, total ? (double)done / (double)total : -1);
-}
-
 /* The end of a bulk import: everything written and put in place, or nothing. */
 static int finish_bulk(struct import *im, int ret)
 {
 	struct progress pg;
 	char err[512];
-	size_t edges;
 	if (ret == 0) {
 		progress_start(&pg, "import, writing", "edges", quiet);
-		if (admin_bulk_finish(im->bulk, &edges, &im->added, write_tick, &pg, err,
-				      sizeof(err)) != STORE_OK) {
+		if (admin_bulk_finish(im->bulk, &im->added, show_tick, &pg, err, sizeof(err)) !=
+		    STORE_OK) {
 			fprintf(stderr, "followctl: import: %s\n", err);
 			ret = -1;
 		}
@@ -535,7 +528,6 @@ static int cmd_import(const struct ctx *x)
 	struct store *s = x->s;
 	struct import *im = calloc(1, sizeof(*im));
 	struct json_tokener *tok = json_tokener_new();
-	struct store_opts opts;
 	struct timespec t0, t1;
 	struct progress pg;
 	struct stat st;
@@ -553,8 +545,7 @@ static int cmd_import(const struct ctx *x)
 		goto out;
 	}
 	im->s = s;
-	conf_store_opts(x->c, &opts);
-	if (!(im->bulk = admin_bulk_begin(s, &opts, &failed, err, sizeof(err))) && failed) {
+	if (!(im->bulk = admin_bulk_begin(s, &failed, err, sizeof(err))) && failed) {
 		fprintf(stderr, "followctl: import: %s\n", err);
 		ret = -1;
 		goto out;
@@ -608,13 +599,6 @@ out:
 
 /* -- backup, restore -- */
 
-/* What a backup copies: the tables and the log. */
-static int copied_by_backup(const char *name)
-{
-	size_t n = strlen(name);
-	return (n > 3 && strcmp(name + n - 3, ".db") == 0) || strncmp(name, "log.", 4) == 0;
-}
-
 static int cmd_backup(const struct ctx *x)
 {
 	const struct conf *c = x->c;
@@ -634,7 +618,7 @@ static int cmd_backup(const struct ctx *x)
 		return 1;
 	}
 	progress_start(&pg, "backup", "bytes copied", quiet);
-	progress_watch(&pg, dir, dir_bytes(c->data_dir, copied_by_backup));
+	progress_watch(&pg, dir, dir_bytes(c->data_dir, admin_env_file));
 	ret = admin_backup(x->s, dir, err, sizeof(err));
 	progress_end(&pg);
 	if (ret != 0) {

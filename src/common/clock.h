@@ -8,5 +8,7 @@
 uint64_t clock_now_ms(void);
 /* Milliseconds on a clock that never jumps (CLOCK_MONOTONIC), for pacing within a process. */
 uint64_t clock_mono_ms(void);
+/* The same in microseconds: how long a call or a delivery took. */
+uint64_t clock_mono_us(void);
 
 #endif

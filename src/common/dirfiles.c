@@ -34,6 +34,17 @@ int dir_clear(const char *dir, int (*which)(const char *name), char *err, size_t
 	return 0;
 }
 
+int dir_fresh(const char *dir, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return dir_clear(dir, dir_any_file, err, errlen);
+}
+
 int dir_any_file(const char *name)
 {
 	return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;

@@ -63,17 +63,15 @@ static const char *api_label(unsigned i)
 
 static void codes(struct page *p, const char *name, const struct metrics_codes *t, unsigned api)
 {
+	char label[16];
 	size_t i;
 	int code;
 	for (i = 0; i < METRICS_CODES; i++) {
 		if (!metrics_code_at(t, i, &code))
 			continue;
-		if (code == METRICS_OTHER_CODE)
-			put(p, "%s{api=\"%s\",code=\"other\"} %llu\n", name, api_label(api),
-			    (unsigned long long)metrics_read(&t->count[i]));
-		else
-			put(p, "%s{api=\"%s\",code=\"%d\"} %llu\n", name, api_label(api), code,
-			    (unsigned long long)metrics_read(&t->count[i]));
+		snprintf(label, sizeof(label), code == METRICS_OTHER_CODE ? "other" : "%d", code);
+		put(p, "%s{api=\"%s\",code=\"%s\"} %llu\n", name, api_label(api), label,
+		    (unsigned long long)metrics_read(&t->count[i]));
 	}
 }
 

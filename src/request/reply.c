@@ -149,7 +149,7 @@ static void envelope(struct reply *r, int code, const char *info)
 	r->closer[0] = '}';
 	r->empty[0] = 1;
 	r->code = code;
-	r->n_result = 0;
+	r->results.n = 0;
 	put_char(r, '{');
 	reply_str(r, REPLY_ROOT, "ActionStatus", code ? "FAIL" : "OK");
 	reply_int(r, REPLY_ROOT, "ErrorCode", code);
@@ -221,15 +221,16 @@ void reply_result_code(struct reply *r, reply_node obj, int code)
 {
 	int i;
 	reply_int(r, obj, "ResultCode", code);
-	for (i = 0; i < r->n_result && r->result[i].code != code; i++)
+	struct reply_results *t = &r->results;
+	for (i = 0; i < t->n && t->kind[i].code != code; i++)
 		;
-	if (i == r->n_result && i < REPLY_RESULT_KINDS) {
-		r->result[i].code = code;
-		r->result[i].n = 0;
-		r->n_result++;
+	if (i == t->n && i < REPLY_RESULT_KINDS) {
+		t->kind[i].code = code;
+		t->kind[i].n = 0;
+		t->n++;
 	}
-	if (i < r->n_result)
-		r->result[i].n++;
+	if (i < t->n)
+		t->kind[i].n++;
 }
 
 reply_node reply_result(struct reply *r, reply_node array, const char *idkey, const char *id,

@@ -12,6 +12,15 @@
 typedef int reply_node;
 #define REPLY_ROOT 0
 
+/* The distinct ResultCodes an answer holds, each with how many targets got it. */
+struct reply_results {
+	struct {
+		int code;
+		unsigned n;
+	} kind[REPLY_RESULT_KINDS];
+	int n;
+};
+
 /* A response written straight into one growing buffer, in the order it is built: a field or
  * element goes into an open container, which closes whatever was opened inside it since. So a
  * handler builds front to back (json-c's order, byte for byte); a write into a container that
@@ -27,11 +36,7 @@ struct reply {
 	reply_node next;                   /* the next container's handle */
 	int failed;
 	int code; /* the envelope's ErrorCode */
-	struct {
-		int code;
-		unsigned n;
-	} result[REPLY_RESULT_KINDS]; /* the ResultCodes written, for the metrics */
-	int n_result;
+	struct reply_results results; /* the ResultCodes written, for the metrics */
 };
 
 /* Starts an OK envelope. */

@@ -8,6 +8,7 @@
 #include "request/auth.h"
 #include "request/batch.h"
 #include "request/body.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/jsoncheck.h"
 #include "common/metrics.h"
@@ -75,23 +76,16 @@ static int internal_code(enum family f)
 	return f == FAMILY_FOLLOW ? ERR_INTERNAL : ERR_ACCOUNT_INTERNAL;
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* One call in the shared metrics: its API (route_count: unknown), answer, time and results
- * (the reply's tally, taken before reply_finish clears it). */
-static void count_call(struct app *app, const struct call *c, const struct reply *tally, int code,
-		       uint64_t t0)
+ * (the reply's, taken before reply_finish clears it). */
+static void count_call(struct app *app, const struct call *c, const struct reply_results *res,
+		       int code, uint64_t t0)
 {
 	unsigned api = c->route ? (unsigned)(c->route - routes) : route_count;
 	int i;
-	metrics_request(app->metrics, api, code, mono_us() - t0);
-	for (i = 0; i < tally->n_result; i++)
-		metrics_result(app->metrics, api, tally->result[i].code, tally->result[i].n);
+	metrics_request(app->metrics, api, code, clock_mono_us() - t0);
+	for (i = 0; i < res->n; i++)
+		metrics_result(app->metrics, api, res->kind[i].code, res->kind[i].n);
 	store_sync_metrics(app->store, app->metrics, &app->seen);
 }
 
@@ -99,8 +93,9 @@ char *route_request(const struct http_req *req, void *appp)
 {
 	struct app *app = appp;
 	struct call c = {app, NULL, req, NULL, (uint32_t)time(NULL)};
-	uint64_t t0 = mono_us();
-	struct reply r, tally;
+	uint64_t t0 = clock_mono_us();
+	struct reply r;
+	struct reply_results results;
 	char info[256], *out;
 	int code;
 
@@ -133,13 +128,13 @@ char *route_request(const struct http_req *req, void *appp)
 	else
 		c.route->handle(&c, &r);
 	json_object_put(c.body);
-	tally = r;
+	results = r.results;
 	code = r.code;
 	if (!(out = reply_finish(&r))) {
 		code = c.route ? internal_code(c.route->family) : ERR_INTERNAL;
 		out = reply_static_fail(code);
-		tally.n_result = 0; /* none of them was sent */
+		results.n = 0; /* none of them was sent */
 	}
-	count_call(app, &c, &tally, code, t0);
+	count_call(app, &c, &results, code, t0);
 	return out;
 }

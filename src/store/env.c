@@ -500,9 +500,10 @@ enum store_status store_bulk_install(struct store *s, const char *stage, char *e
 		snprintf(err, errlen, "cannot sync %s: %s", s->dir, strerror(errno));
 		return STORE_FAIL;
 	}
-	if (dir_clear(stage, dir_any_file, err, errlen) != 0 || rmdir(stage) != 0) {
-		if (!*err)
-			snprintf(err, errlen, "cannot remove %s: %s", stage, strerror(errno));
+	if (dir_clear(stage, dir_any_file, err, errlen) != 0)
+		return STORE_FAIL;
+	if (rmdir(stage) != 0) {
+		snprintf(err, errlen, "cannot remove %s: %s", stage, strerror(errno));
 		return STORE_FAIL;
 	}
 	/* A new registry: Berkeley DB recovers (an empty log) and makes new regions. */

@@ -14,18 +14,10 @@ static int log_file(const char *name)
 	return strncmp(name, "log.", 4) == 0;
 }
 
-void store_process_figures(const struct store *s, uint64_t *txn_retries, uint64_t *recoveries)
-{
-	*txn_retries = s ? s->retries : 0;
-	*recoveries = store_recoveries_run;
-}
-
 void store_sync_metrics(const struct store *s, struct metrics_shm *m, struct store_seen *seen)
 {
-	uint64_t retries, recoveries;
-	store_process_figures(s, &retries, &recoveries);
-	metrics_sync(m, MC_TXN_RETRIES, retries, &seen->txn_retries);
-	metrics_sync(m, MC_RECOVERIES, recoveries, &seen->recoveries);
+	metrics_sync(m, MC_TXN_RETRIES, s ? s->retries : 0, &seen->txn_retries);
+	metrics_sync(m, MC_RECOVERIES, store_recoveries_run, &seen->recoveries);
 }
 
 enum store_status store_figures(struct store *s, struct store_figures *f)
@@ -35,7 +27,6 @@ enum store_status store_figures(struct store *s, struct store_figures *f)
 	u_int32_t gbytes, bytes;
 	int ncache, ret;
 	memset(f, 0, sizeof(*f));
-	store_process_figures(s, &f->txn_retries, &f->recoveries);
 	if (!s->env)
 		return STORE_FAIL; /* closed by a recovery elsewhere: the next call reopens it */
 	if ((ret = s->env->get_cachesize(s->env, &gbytes, &bytes, &ncache)) != 0 ||

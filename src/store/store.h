@@ -138,19 +138,15 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
  * since the last, at most once a second): the FastCGI loop calls it after each answer, and
  * store_close before it closes. */
 void store_deferred(struct store *s);
-/* Figures of the environment as a whole (every process's work since its regions were made),
- * and of this process since it started. */
+/* Figures of the environment as a whole: every process's work since its regions were made. */
 struct store_figures {
 	uint64_t cache_bytes, cache_hits, cache_misses;
 	uint64_t deadlocks;
-	uint64_t log_bytes;   /* the log files on disk */
-	uint64_t txn_retries; /* this process: transactions run again */
-	uint64_t recoveries;  /* this process: recoveries it ran */
+	uint64_t log_bytes; /* the log files on disk */
 };
 enum store_status store_figures(struct store *s, struct store_figures *f);
-/* The last two alone, which cost nothing to read (they are this process's). */
-void store_process_figures(const struct store *s, uint64_t *txn_retries, uint64_t *recoveries);
-/* What this process's store counted since the last call, added to the shared metrics. */
+/* What this process's store counted since the last call (transactions run again, recoveries
+ * it ran), added to the shared metrics. */
 struct metrics_shm;
 struct store_seen {
 	uint64_t txn_retries, recoveries;

@@ -97,9 +97,9 @@ static enum head deliver_head(struct app *app, int lease, struct retry *rt, uint
 		*wait_ms = rt->next_try - t;
 		return HEAD_NOT_DUE;
 	}
-	t0 = clock_mono_ms();
+	t0 = clock_mono_us();
 	ok = webhook_deliver(&app->conf, &ev, why, sizeof(why)) == 0;
-	metrics_delivery(app->metrics, ok, (clock_mono_ms() - t0) * 1000);
+	metrics_delivery(app->metrics, ok, clock_mono_us() - t0);
 	if (ok) {
 		if (store_outbox_done(app->store, ev.id) != STORE_OK)
 			LOG("webhook event %u delivered but not yet removed; it will repeat", ev.id);
