@@ -23,11 +23,14 @@ TEST_SRCS    = $(filter-out src/http/%,$(SERVICE)) $(ADMIN) $(STORE) $(COMMON)
 # follow.fcgi also runs as plain CGI, one process per call, so its start-up is per-call cost:
 # the libraries are linked from their static archives (the same Debian -dev packages), which
 # saves the dynamic loader about a million instructions of symbol lookups per start; libcurl is
-# loaded by the dispatcher when needed (src/webhook/libcurl.h), not linked. After Debian updates
+# loaded by the dispatcher when needed (src/common/libcurl.h), not linked. After Debian updates
 # one of these libraries, run `make clean all` to take the update in.
 STATIC_LIBS = -Wl,-Bstatic -lfcgi -ljson-c -ldb-5.3 -lnettle -lz -Wl,-Bdynamic
-FCGI_LIBS = $(STATIC_LIBS)
-CTL_LIBS  = -ljson-c -ldb-5.3
+# The replication's sockets get TCP_NODELAY through wrappers of connect() and accept()
+# (src/store/nodelay.c says why).
+NODELAY_WRAP = -Wl,--wrap=connect -Wl,--wrap=accept
+FCGI_LIBS = $(NODELAY_WRAP) $(STATIC_LIBS)
+CTL_LIBS  = $(NODELAY_WRAP) -ljson-c -ldb-5.3
 SIG_LIBS  = -ljson-c -lnettle -lz
 TEST_LIBS = $(FCGI_LIBS)
 LDLIBS    = $(FCGI_LIBS)
@@ -40,7 +43,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 SAN_UNIT_TESTS = $(patsubst tests/unit/%.c,build/san/tests/%,$(wildcard tests/unit/*_test.c))
 SAN_LOG = $(CURDIR)/build/sanitizer-reports
 
-.PHONY: all deps run test unit bench bench-scale soak clean test-sanitizers
+.PHONY: all deps run run-cluster test unit bench bench-scale soak clean test-sanitizers
 
 all: cgi-bin/follow.fcgi cgi-bin/null.fcgi cgi-bin/follow-usersig cgi-bin/followctl console/codes.js
 
@@ -97,6 +100,11 @@ build/tests/%: tests/unit/%.c $(call obj,build/obj,$(TEST_SRCS))
 run: deps-run
 	@$(MAKE) --no-print-directory all
 	@./scripts/run.sh "$(PORT)" "$(CONF)" "$(PROCS)"
+
+# Three replicated sites on loopback: HTTP on PORT, PORT+1, PORT+2 (README, "Several machines").
+run-cluster: deps-run
+	@$(MAKE) --no-print-directory all
+	@./scripts/run-cluster.sh "$(PORT)" "$(CONF)" "$(PROCS)"
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done

@@ -23,6 +23,21 @@ if [ -n "${SANITIZER_LOG:-}" ]; then
 	env="$env, \"ASAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/asan:detect_leaks=1:fast_unwind_on_malloc=0${ASAN_EXTRA:+:$ASAN_EXTRA}\""
 	env="$env, \"UBSAN_OPTIONS\" => \"log_path=$SANITIZER_LOG/ubsan:print_stacktrace=1\""
 fi
+# A replicated site (repl_self in its config) has one more long-lived process: lighttpd starts
+# it, and starts it again if it dies, like the dispatcher.
+repl_backend() {
+	grep -q '^[[:space:]]*repl_self[[:space:]]*=' "$conf" || return 0
+	cat <<REPL
+  # Not a web path: the site's replication process (see README, "Several machines").
+  "/_replication/" => ((
+    "socket" => "$rundir/replication.sock",
+    "bin-path" => "$fcgi",
+    "bin-environment" => ( $env, "FOLLOW_ROLE" => "replication" ),
+    "max-procs" => 1,
+    "check-local" => "disable"
+  )),
+REPL
+}
 mkdir -p "$rundir/www"
 cat <<CONF
 server.modules = ( "mod_fastcgi", "mod_alias" )
@@ -68,6 +83,7 @@ fastcgi.server = (
     "max-procs" => 1,
     "check-local" => "disable"
   )),
+$(repl_backend)
   # The bench's trivial responder, hosted exactly like the service.
   "/null/" => ((
     "socket" => "$rundir/null.sock",

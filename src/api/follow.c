@@ -76,7 +76,7 @@ static void change(struct call *c, struct reply *r, const char *list_key, const 
 	if (read_from(c, r, &from) != 0 || batch_read(c, r, list_key, item_key, from, &b) != 0)
 		return;
 	/* With a callback configured, the change and its webhook event commit together. */
-	origin.client_ip = c->req->client_ip;
+	origin.client_ip = c->client_ip;
 	origin.time_ms = clock_now_ms();
 	event = has_callback(c) ? &origin : NULL;
 	if (!b.nst) /* nothing to change, but From_Account must still exist */

@@ -1,6 +1,8 @@
 /* follow_fcgi.c - start-up (config, data folder, store), the serving loop, and clean shutdown. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +69,49 @@ static int app_lost(void *ctx)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: follow.fcgi [--check-config CONF | --dispatch | --dispatch-once]\n"
+	fprintf(stderr, "usage: follow.fcgi [--check-config CONF | --dispatch | --dispatch-once |\n"
+			"                   --replication]\n"
 			"  run by a web server, as FastCGI or as plain CGI, with its config in\n"
 			"  $FOLLOW_CONF or beside the program (see README); --dispatch (or\n"
 			"  FOLLOW_ROLE=dispatcher) delivers webhooks until stopped, --dispatch-once\n"
-			"  delivers those due now and exits (for cron)\n");
+			"  delivers those due now and exits (for cron); --replication (or\n"
+			"  FOLLOW_ROLE=replication) runs a replicated site's replication until stopped\n");
 	return 2;
+}
+
+static volatile sig_atomic_t site_stop;
+
+static void on_site_stop(int sig)
+{
+	(void)sig;
+	site_stop = 1;
+}
+
+/* The site process of a replicated site (store_site_run). Spawned by lighttpd like a worker,
+ * it takes no requests: the socket it was given is closed (a stray request fails at once). */
+static int run_site(struct app *app)
+{
+	struct sigaction sa;
+	int fd;
+	if (!app->conf.repl_on) {
+		LOG("the replication process needs repl_self and repl_sites in the config");
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_site_stop;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) != 0) {
+		LOG("cannot set up the replication process");
+		return 1;
+	}
+	if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
+		dup2(fd, 0);
+		if (fd != 0)
+			close(fd);
+	}
+	app->opts.repl_role = STORE_REPL_SITE;
+	return store_site_run(&app->opts, &site_stop) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -81,6 +120,7 @@ int main(int argc, char **argv)
 	char buf[PATH_MAX], err[512];
 	const char *path = conf_default_path(argv[0], buf, sizeof(buf)), *role = getenv("FOLLOW_ROLE");
 	int dispatcher = role && strcmp(role, "dispatcher") == 0, once = 0;
+	int site = role && strcmp(role, "replication") == 0;
 	int ret, abandoned;
 
 	if (argc == 3 && strcmp(argv[1], "--check-config") == 0) {
@@ -96,10 +136,12 @@ int main(int argc, char **argv)
 		dispatcher = 1;
 	else if (argc == 2 && strcmp(argv[1], "--dispatch-once") == 0)
 		dispatcher = once = 1;
+	else if (argc == 2 && strcmp(argv[1], "--replication") == 0)
+		site = 1;
 	else if (argc != 1)
 		return usage();
 	/* Neither a FastCGI socket nor a CGI request: someone ran it by hand. */
-	if (!path || (!dispatcher && http_is_cgi() && !getenv("REQUEST_METHOD")))
+	if (!path || (!dispatcher && !site && http_is_cgi() && !getenv("REQUEST_METHOD")))
 		return usage();
 	if (conf_load(path, &app.conf, err, sizeof(err)) != 0) {
 		LOG("%s", err);
@@ -120,7 +162,20 @@ int main(int argc, char **argv)
 	app.opts.lazy_tables = !dispatcher && http_is_cgi();
 	app.last_probe = 0;
 	app.store_lost = 0;
-	if (!(app.store = store_open(&app.opts, err, sizeof(err)))) {
+	app.repl_cgi = 0;
+	if (site) {
+		ret = run_site(&app);
+		ratelimit_close(app.rate);
+		conf_free(&app.conf);
+		return ret;
+	}
+	if (app.conf.repl_on && !dispatcher && http_is_cgi()) {
+		/* One CGI process per call cannot keep replication's connections. */
+		LOG("replication is configured (repl_self): plain CGI cannot take part; answering "
+		    "every call with an error");
+		app.repl_cgi = 1;
+		app.store = NULL;
+	} else if (!(app.store = store_open(&app.opts, err, sizeof(err)))) {
 		LOG("%s; answering 30006 until the fault is fixed", err);
 		app.store_lost = 1; /* a failed open may leave the library's memory behind */
 	}

@@ -1,5 +1,6 @@
 /* conf.c - parses `key = value` lines into struct conf; a bad line stops start-up. */
 #include "common/conf.h"
+#include "common/replconf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -163,6 +164,47 @@ static int set_durability(struct conf *c, const char *v, void *field)
 	return 0;
 }
 
+static int set_repl_self(struct conf *c, const char *v, void *field)
+{
+	(void)field;
+	c->repl_on = 1;
+	return replconf_addr(v, c->repl_self_host, sizeof(c->repl_self_host), &c->repl_self_port);
+}
+
+static int set_repl_sites(struct conf *c, const char *v, void *field)
+{
+	(void)field;
+	return replconf_sites(&c->repl, v);
+}
+
+static int set_repl_ack(struct conf *c, const char *v, void *field)
+{
+	(void)field;
+	return replconf_ack(v, &c->repl.ack);
+}
+
+static int set_unsigned(unsigned max, const char *v, unsigned *field)
+{
+	unsigned long long n;
+	if (parse_u64(v, max, &n) != 0)
+		return -1;
+	*field = (unsigned)n;
+	return 0;
+}
+
+static int set_repl_priority(struct conf *c, const char *v, void *field)
+{
+	(void)field;
+	return set_unsigned(UINT32_MAX / 2, v, &c->repl.priority);
+}
+
+/* A replication timeout in milliseconds: at least 1. */
+static int set_repl_ms(struct conf *c, const char *v, void *field)
+{
+	(void)c;
+	return set_unsigned(REPL_TIMEOUT_MS_MAX, v, field) != 0 || !*(unsigned *)field ? -1 : 0;
+}
+
 static void free_admins(struct conf *c)
 {
 	size_t i;
@@ -218,6 +260,14 @@ static const struct conf_key keys[] = {
 	{"callback_url", set_string, F(callback_url), 0},
 	{"callback_token", set_string, F(callback_token), 0},
 	{"callback_retry_seconds", set_u32, F(callback_retry_seconds), 0},
+	{"repl_self", set_repl_self, 0, 0},
+	{"repl_sites", set_repl_sites, 0, 0},
+	{"repl_ack", set_repl_ack, 0, 0},
+	{"repl_priority", set_repl_priority, 0, 0},
+	{"repl_ack_timeout_ms", set_repl_ms, F(repl.ack_timeout_ms), 0},
+	{"repl_election_timeout_ms", set_repl_ms, F(repl.election_timeout_ms), 0},
+	{"repl_heartbeat_ms", set_repl_ms, F(repl.heartbeat_ms), 0},
+	{"repl_master_wait_ms", set_repl_ms, F(repl.master_wait_ms), 0},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -261,6 +311,7 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 	c->cache_mb = STORE_CACHE_MB_DEFAULT;
 	set_nets(c, METRICS_ALLOW_DEFAULT, NULL); /* a fixed, valid list */
 	c->callback_retry_seconds = 3600;
+	replconf_defaults(&c->repl);
 	if (!(f = fopen(path, "r"))) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
@@ -303,6 +354,16 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: missing required key '%s'", path, keys[i].name);
 			goto fail;
 		}
+	}
+	if (!c->repl_on && c->repl.n_sites) {
+		snprintf(err, errlen, "%s: repl_sites is set but repl_self is not: name this site's "
+				      "own HOST:PORT among them", path);
+		goto fail;
+	}
+	if (c->repl_on && replconf_finish(&c->repl, c->repl_self_host, c->repl_self_port, line,
+					  sizeof(line)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, line);
+		goto fail;
 	}
 	if (resolve_data_dir(c, path) != 0) {
 		snprintf(err, errlen, "%s: cannot resolve data_dir", path);
@@ -358,6 +419,7 @@ void conf_store_opts(const struct conf *c, struct store_opts *o)
 	*o = (struct store_opts){.dir = c->data_dir,
 				 .durability = c->durability,
 				 .cache_mb = c->cache_mb,
+				 .repl = c->repl_on ? &c->repl : NULL,
 				 .max_following = c->max_following,
 				 .max_followers = c->max_followers,
 				 .max_mutual = c->max_mutual};

@@ -31,6 +31,11 @@ struct conf {
 	char *callback_url;
 	char *callback_token;
 	uint32_t callback_retry_seconds; /* then an undeliverable event goes to dead-letter */
+	/* Replication: on when repl_self is set (repl.sites[repl.self] is this site). */
+	int repl_on;
+	struct store_repl repl;
+	char repl_self_host[STORE_REPL_HOST_MAX + 1];
+	unsigned repl_self_port;
 };
 
 /* Reads path into c (defaults first). On error returns -1 with "file:line: reason" in err. */

@@ -13,6 +13,9 @@ struct http_req {
 	size_t body_len;
 	int body_too_big;
 	char client_ip[64];
+	/* Sent by another site of a replicated group that passed the call on to this one
+	 * (X-Follow-Forwarded-For: the caller's address as that site saw it); "" otherwise. */
+	char forwarded_for[64];
 };
 
 /* Answers one request: returns the malloc'd JSON body to send (NULL: out of memory), to which

@@ -83,8 +83,10 @@ int http_read_request(char **envp, http_reader read, void *src, size_t max_body,
 		      struct http_req *req)
 {
 	const char *ip = FCGX_GetParam("REMOTE_ADDR", envp);
+	const char *fwd = FCGX_GetParam("HTTP_X_FOLLOW_FORWARDED_FOR", envp);
 	memset(req, 0, sizeof(*req));
 	strncpy(req->client_ip, ip ? ip : "", sizeof(req->client_ip) - 1);
+	strncpy(req->forwarded_for, fwd ? fwd : "", sizeof(req->forwarded_for) - 1);
 	req->path = join_path(envp);
 	req->method = dup_param(envp, "REQUEST_METHOD");
 	req->query = dup_param(envp, "QUERY_STRING");

@@ -22,6 +22,9 @@ struct app {
 	struct ratelimit *rate; /* shared per-API call counters */
 	struct metrics_shm *metrics; /* shared counters for /metrics; NULL: none kept */
 	struct store_seen seen; /* the store's own totals, as last added to metrics */
+	/* Replication is configured but this process runs as plain CGI: it answers every call
+	 * with an error, and never opens the store (see README, "Several machines"). */
+	int repl_cgi;
 };
 
 /* Most items of one follow_get page: a larger WantNum is served as this (spec §6). */
@@ -44,6 +47,7 @@ struct route {
 	api_handler handle;
 	enum family family;
 	unsigned limit; /* most targets in one call */
+	int writes;     /* a replica passes it on to the master */
 };
 
 struct call {
@@ -52,6 +56,8 @@ struct call {
 	const struct http_req *req;
 	struct json_object *body; /* always a JSON object */
 	uint32_t now;             /* Unix seconds at the start of the call */
+	/* The caller's address: REMOTE_ADDR, or the one another site of the group passed on. */
+	const char *client_ip;
 };
 
 /* Handlers, one file per API family. */

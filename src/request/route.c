@@ -2,12 +2,15 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "request/app.h"
 #include "request/auth.h"
 #include "request/batch.h"
 #include "request/body.h"
+#include "request/forward.h"
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/jsoncheck.h"
@@ -19,18 +22,18 @@
 /* Each limit is the most targets one call names: accounts, but a portrait_set's tags and the
  * items of a follow_get page. */
 static const struct route routes[] = {
-	{"follow", "follow_add", api_follow_add, FAMILY_FOLLOW, STORE_CHANGE_MAX},
-	{"follow", "follow_delete", api_follow_delete, FAMILY_FOLLOW, STORE_CHANGE_MAX},
-	{"follow", "follow_check", api_follow_check, FAMILY_FOLLOW, BATCH_MAX},
-	{"follow", "follow_get", api_follow_get, FAMILY_FOLLOW, FOLLOW_PAGE_MAX},
-	{"follow", "follow_get_info", api_follow_get_info, FAMILY_FOLLOW, FOLLOW_INFO_MAX},
-	{"im_open_login_svc", "account_import", api_account_import, FAMILY_ACCOUNT, 1},
+	{"follow", "follow_add", api_follow_add, FAMILY_FOLLOW, STORE_CHANGE_MAX, 1},
+	{"follow", "follow_delete", api_follow_delete, FAMILY_FOLLOW, STORE_CHANGE_MAX, 1},
+	{"follow", "follow_check", api_follow_check, FAMILY_FOLLOW, BATCH_MAX, 0},
+	{"follow", "follow_get", api_follow_get, FAMILY_FOLLOW, FOLLOW_PAGE_MAX, 0},
+	{"follow", "follow_get_info", api_follow_get_info, FAMILY_FOLLOW, FOLLOW_INFO_MAX, 0},
+	{"im_open_login_svc", "account_import", api_account_import, FAMILY_ACCOUNT, 1, 1},
 	{"im_open_login_svc", "multiaccount_import", api_multiaccount_import, FAMILY_ACCOUNT,
-	 BATCH_MAX},
-	{"im_open_login_svc", "account_check", api_account_check, FAMILY_ACCOUNT, BATCH_MAX},
-	{"im_open_login_svc", "account_delete", api_account_delete, FAMILY_ACCOUNT, BATCH_MAX},
-	{"profile", "portrait_set", api_portrait_set, FAMILY_PROFILE, STORE_TAGS_MAX},
-	{"profile", "portrait_get", api_portrait_get, FAMILY_PROFILE, BATCH_MAX},
+	 BATCH_MAX, 1},
+	{"im_open_login_svc", "account_check", api_account_check, FAMILY_ACCOUNT, BATCH_MAX, 0},
+	{"im_open_login_svc", "account_delete", api_account_delete, FAMILY_ACCOUNT, BATCH_MAX, 1},
+	{"profile", "portrait_set", api_portrait_set, FAMILY_PROFILE, STORE_TAGS_MAX, 1},
+	{"profile", "portrait_get", api_portrait_get, FAMILY_PROFILE, BATCH_MAX, 0},
 };
 
 /* batch_read would silently clamp a larger limit. */
@@ -76,6 +79,63 @@ static int internal_code(enum family f)
 	return f == FAMILY_FOLLOW ? ERR_INTERNAL : ERR_ACCOUNT_INTERNAL;
 }
 
+#define MASTER_POLL_US 20000 /* a write waiting for a master looks this often */
+
+/* The ErrorCode of an answer another site gave. */
+static int answer_code(const char *json)
+{
+	const char *p = strstr(json, "\"ErrorCode\":");
+	return p ? atoi(p + 12) : 0;
+}
+
+/*
+ * A write on a replicated site: NULL when this site is the master (the caller runs it here).
+ * Otherwise the master's answer to the same call, passed on, or the family's internal error
+ * when no master is known within repl_master_wait_ms (then nothing was done anywhere). A call
+ * that another site passed on is never passed on again: two sites that each think the other
+ * is the master would send it back and forth.
+ */
+static char *to_master(struct app *app, const struct call *c, int *code)
+{
+	uint64_t until = clock_mono_us() + 1000ull * app->conf.repl.master_wait_ms;
+	char why[512] = "no site of the group is the master (an election may be under way)";
+	struct reply r;
+	for (;;) {
+		struct store_repl_state st;
+		if (store_repl_state(app->store, &st) == STORE_OK) {
+			if (st.is_master)
+				return NULL;
+			if (st.master >= 0 && !c->req->forwarded_for[0]) {
+				char *out = forward_call(&app->conf.repl.sites[st.master], c->req, why,
+							 sizeof(why));
+				if (out) {
+					*code = answer_code(out);
+					return out;
+				}
+			}
+		} else {
+			snprintf(why, sizeof(why), "this site's storage is not ready");
+		}
+		if (clock_mono_us() >= until)
+			break;
+		usleep(MASTER_POLL_US);
+	}
+	*code = internal_code(c->route->family);
+	reply_init(&r);
+	reply_fail(&r, *code, "cannot write now: %s; nothing was changed, please retry", why);
+	return reply_finish(&r);
+}
+
+/* Whether ip is a site of this site's group (only they may say whom they pass a call on for). */
+static int from_group(const struct app *app, const char *ip)
+{
+	size_t i;
+	for (i = 0; app->conf.repl_on && i < app->conf.repl.n_sites; i++)
+		if (strcmp(app->conf.repl.sites[i].host, ip) == 0)
+			return 1;
+	return 0;
+}
+
 /* One call in the shared metrics: its API (route_count: unknown), answer, time and results
  * (the reply's, taken before reply_finish clears it). */
 static void count_call(struct app *app, const struct call *c, const struct reply_results *res,
@@ -92,7 +152,7 @@ static void count_call(struct app *app, const struct call *c, const struct reply
 char *route_request(const struct http_req *req, void *appp)
 {
 	struct app *app = appp;
-	struct call c = {app, NULL, req, NULL, (uint32_t)time(NULL)};
+	struct call c = {app, NULL, req, NULL, (uint32_t)time(NULL), req->client_ip};
 	uint64_t t0 = clock_mono_us();
 	struct reply r;
 	struct reply_results results;
@@ -103,6 +163,15 @@ char *route_request(const struct http_req *req, void *appp)
 	if (strcmp(req->path, "/metrics") == 0)
 		return metrics_page(app, req);
 	c.route = find(req->path);
+	/* A replica sends writes to the master before anything else: the master checks them. */
+	if (c.route && c.route->writes && app->conf.repl_on && app->store && !req->body_too_big &&
+	    (out = to_master(app, &c, &code))) {
+		results.n = 0;
+		count_call(app, &c, &results, code, t0);
+		return out;
+	}
+	if (req->forwarded_for[0] && from_group(app, req->client_ip))
+		c.client_ip = req->forwarded_for;
 	reply_init(&r);
 	if (!c.route)
 		reply_fail(&r, ERR_NO_SUCH_API, "no API at %.100s", req->path);
@@ -122,12 +191,29 @@ char *route_request(const struct http_req *req, void *appp)
 					 "or nested deeper than %d levels", JSON_MAX_DEPTH);
 	else if (code == BODY_DUPLICATE_KEY)
 		reply_fail(&r, family_bad_code(c.route->family), "request body repeats a JSON key");
+	else if (app->repl_cgi)
+		reply_fail(&r, internal_code(c.route->family),
+			   "replication (repl_self) needs long-lived processes: host follow.fcgi "
+			   "as FastCGI, not as plain CGI");
 	else if (!app->store)
 		reply_fail(&r, internal_code(c.route->family),
 			   "storage unavailable (see the service log); please retry");
 	else
 		c.route->handle(&c, &r);
 	json_object_put(c.body);
+	if (c.route && c.route->writes && app->store && app->conf.repl_on) {
+		/* The master stepped down during the call: nothing was written; pass it on. */
+		if (store_take_not_master(app->store) && (out = to_master(app, &c, &code))) {
+			free(r.buf);
+			results.n = 0;
+			count_call(app, &c, &results, code, t0);
+			return out;
+		}
+		if (store_take_unacked(app->store))
+			reply_fail(&r, internal_code(c.route->family),
+				   "the change was not acknowledged by enough sites of the group "
+				   "(repl_ack) in time; it may not last, please retry");
+	}
 	results = r.results;
 	code = r.code;
 	if (!(out = reply_finish(&r))) {

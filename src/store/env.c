@@ -16,6 +16,7 @@
 #include "common/lockfile.h"
 #include "common/log.h"
 #include "store/holdwatch.h"
+#include "store/repl_int.h"
 #include "store/store_int.h"
 
 #define MAX_TRIES 40 /* attempts of one transaction (deadlocks, a recovery elsewhere) */
@@ -27,6 +28,7 @@
 #define CKP_CHECK_MS 1000 /* and a process asks at most this often */
 #define TABLE_OPEN_TRIES 20
 #define TABLE_OPEN_BACKOFF_US 20000
+#define REPL_OPEN_POLL_US 10000 /* a worker looks this often whether its site is ready */
 
 const char *const store_table_files[T_COUNT] = {
 	"accounts.db", "edges.db", "following.db", "fans.db",
@@ -38,6 +40,10 @@ static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)env;
 	(void)pfx;
+	/* A replicated site looks for databases by opening every file of the folder: the
+	 * service's own files (locks, shared counters) are none. */
+	if (strstr(msg, "fop_read_meta") && strstr(msg, "unexpected file type or format"))
+		return;
 	log_msg(__FILE__, __LINE__, "berkeley db: %s", msg);
 }
 
@@ -199,6 +205,8 @@ static void close_env(struct store *s)
 	holdwatch_stop();
 	if (fd >= 0)
 		open_unlock(fd);
+	site_leave(s->dir, s->member_fd);
+	s->member_fd = -1;
 	store_release(s);
 }
 
@@ -241,6 +249,11 @@ static int table_exists(const struct store *s, int i)
 	return access(path, F_OK) == 0;
 }
 
+int store_table_create(struct store *s, int i)
+{
+	return s->db[i] ? 0 : table_open(s, i, DB_CREATE, TABLE_OPEN_TRIES);
+}
+
 int store_table(struct store *s, int i, DB **db)
 {
 	int ret;
@@ -270,11 +283,55 @@ err:
 	return ret;
 }
 
+/* A worker of a replicated site joins the environment its site process made ready, and only
+ * that one: never one that is being recovered, nor one without replication started (its
+ * commits would be local only). It waits up to the config's master_wait_ms for it. */
+static int open_worker(struct store *s, char *err, size_t errlen)
+{
+	uint64_t until = clock_mono_ms() + s->opts.repl->master_wait_ms;
+	int fd, ret;
+	for (;;) {
+		ino_t gen = site_ready(s->dir);
+		if (gen) {
+			if ((fd = open_lock(s, err, errlen)) < 0)
+				return EAGAIN;
+			holdwatch_start();
+			ret = open_env_locked(s, err, errlen);
+			if (ret == 0 && (s->region_ino != gen || site_ready(s->dir) != gen))
+				ret = EAGAIN; /* recovered again meanwhile */
+			if (ret == 0 && (s->member_fd = site_join(s->dir, gen)) < 0) {
+				snprintf(err, errlen, "%s: cannot register this process: %s", s->dir,
+					 strerror(errno));
+				ret = EIO;
+			}
+			if (ret == 0 && (ret = repl_worker_start(s)) != 0)
+				snprintf(err, errlen, "the site's replication process is not running");
+			if (ret != 0) {
+				close_handles(s);
+				site_leave(s->dir, s->member_fd);
+				s->member_fd = -1;
+			}
+			holdwatch_stop();
+			open_unlock(fd);
+			if (ret != EAGAIN)
+				return ret;
+		}
+		if (clock_mono_ms() >= until) {
+			snprintf(err, errlen, "%s: the site's replication process (FOLLOW_ROLE="
+					      "replication) is not running or not ready", s->dir);
+			return EAGAIN;
+		}
+		usleep(REPL_OPEN_POLL_US);
+	}
+}
+
 static int open_env(struct store *s, char *err, size_t errlen)
 {
 	int fd, ret;
 	if (s->opts.bulk)
 		return open_bulk_env(s, err, errlen);
+	if (s->opts.repl && s->opts.repl_role == STORE_REPL_WORKER)
+		return open_worker(s, err, errlen);
 	if ((fd = open_lock(s, err, errlen)) < 0)
 		return EAGAIN;
 	holdwatch_start();
@@ -356,7 +413,7 @@ static int open_env_locked(struct store *s, char *err, size_t errlen)
 	 * opener can spin forever on a mutex the dead process held, with the registry locked.) */
 	u_int32_t flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			  DB_RECOVER | DB_REGISTER;
-	int ret, i, resized = 0;
+	int ret, i, resized = 0, repl = s->opts.repl != NULL;
 	unsigned long long asked;
 	DB_ENV *env;
 
@@ -374,10 +431,22 @@ again:
 		ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
 	if (ret != 0 || (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0)
 		goto err;
+	/* Replicated, only the site process creates and recovers, and always does (see
+	 * repl.c); its workers join what it made. repmgr needs a thread-safe handle. */
+	if (repl) {
+		flags = DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN | DB_INIT_REP |
+			DB_THREAD;
+		if (s->opts.repl_role == STORE_REPL_SITE)
+			flags |= DB_CREATE | DB_RECOVER;
+		if ((ret = repl_prepare(env)) != 0)
+			goto err;
+	}
 	asked = cache_bytes(env);
 	if ((ret = env->open(env, s->dir, flags, 0600)) != 0)
 		goto err;
-	if (!resized && cache_resize(s, asked)) {
+	if (repl && (ret = repl_configure(s)) != 0)
+		goto err;
+	if (!repl && !resized && cache_resize(s, asked)) {
 		resized = 1;
 		goto again;
 	}
@@ -390,8 +459,9 @@ again:
 		s->region_ino = st.st_ino;
 	}
 
-	/* Lazy tables still need every file made once, by an opener holding the lock. */
-	for (i = 0; i < T_COUNT; i++)
+	/* Lazy tables still need every file made once, by an opener holding the lock. A
+	 * replicated site's tables are made by its master (site.c), and reach the others. */
+	for (i = 0; i < T_COUNT && !repl; i++)
 		if ((!s->opts.lazy_tables || !table_exists(s, i)) &&
 		    (ret = table_open(s, i, DB_CREATE, TABLE_OPEN_TRIES)) != 0)
 			goto err;
@@ -402,9 +472,21 @@ err:
 	return ret;
 }
 
+int env_ensure(struct store *s)
+{
+	char err[512];
+	int ret;
+	if (s->env)
+		return 0;
+	if ((ret = open_env(s, err, sizeof(err))) != 0)
+		LOG("%s", err);
+	return ret;
+}
+
 struct store *store_open(const struct store_opts *opts, char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof(*s));
+	int ret;
 	if (!s || !(s->dir = strdup(opts->dir))) {
 		snprintf(err, errlen, "out of memory");
 		free(s);
@@ -413,9 +495,16 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
 	s->opts = *opts;
 	s->opts.dir = s->dir;
 	s->excl_fd = -1;
+	s->member_fd = -1;
 	snprintf(s->region, sizeof(s->region), "%s/__db.001", s->dir);
 	s->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-	if (open_env(s, err, errlen) != 0) {
+	if ((ret = open_env(s, err, errlen)) != 0) {
+		/* A replicated site's worker waits for its site process: it opens at its first
+		 * call once the site is ready. */
+		if (ret == EAGAIN && s->opts.repl && s->opts.repl_role == STORE_REPL_WORKER) {
+			LOG("%s; opening it later", err);
+			return s;
+		}
 		free(s->dir);
 		free(s);
 		return NULL;
@@ -576,7 +665,12 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 	for (attempt = 0; attempt < MAX_TRIES; attempt++) {
 		DB_TXN *txn = NULL;
 		if (!s->env) {
-			if ((ret = open_env(s, err, sizeof(err))) != 0) {
+			if ((ret = open_env(s, err, sizeof(err))) != 0 && s->opts.repl) {
+				/* A replicated worker never recovers: it waits for its site. */
+				LOG("%s", err);
+				return ret;
+			}
+			if (ret != 0) {
 				/* After a panic of its own (a failed log write: disk full), DB_REGISTER
 				 * refuses this process a second handle; only a new process can recover. */
 				LOG("%s; this process will be replaced", err);
@@ -588,7 +682,11 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 		if (ret == 0) {
 			ret = body(s, txn, arg);
 			if (ret == 0) {
+				/* The ack policy's verdict comes as an event during the commit. */
+				uint64_t failed = s->opts.repl ? repl_perm_failed() : 0;
 				ret = txn->commit(txn, 0);
+				if (ret == 0 && s->opts.repl && repl_perm_failed() != failed)
+					s->unacked = 1;
 			} else {
 				int t_ret = txn->abort(txn);
 				if (t_ret != 0 && TXN_VERDICT(ret))
@@ -600,9 +698,18 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 				s->ckp_kb = m->ckp_kb;
 			return ret;
 		}
-		if (ret == DB_RUNRECOVERY) {
-			LOG("environment needs recovery; reopening");
+		if (ret == EACCES && s->opts.repl) {
+			s->not_master = 1; /* a replica refuses writes: nothing was written */
+			return ret;
+		}
+		if (ret == DB_RUNRECOVERY || ret == DB_REP_HANDLE_DEAD) {
+			/* DB_REP_HANDLE_DEAD: a replica's sync rolled back or replaced what this
+			 * process's table handles pointed at; they must be opened anew. */
+			LOG("%s; reopening", ret == DB_RUNRECOVERY ? "environment needs recovery"
+								   : "replication replaced the tables");
 			close_env(s);
+		} else if (ret == DB_REP_LOCKOUT) {
+			/* a replica applying a sync: wait for it */
 		} else if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED) {
 			LOG("transaction failed: %s", db_strerror(ret));
 			return ret;

@@ -2,6 +2,7 @@
 #ifndef STORE_H
 #define STORE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,8 +35,41 @@ enum store_durability { STORE_NOSYNC, STORE_WRITE, STORE_SYNC };
 /* Which list follow_get walks; the values are the API's FollowType. */
 enum store_list { STORE_FANS = 1, STORE_FOLLOWING = 2, STORE_MUTUAL = 3 };
 
+/* Replication (several sites, one master; see repl.c). */
+#define STORE_REPL_SITES_MAX 9  /* sites of one group */
+#define STORE_REPL_HOST_MAX 255 /* bytes of a site's host name or address */
+#define STORE_REPL_URL_MAX 512  /* bytes of a site's base URL */
+
+/* repl_ack: how many sites must have a change before the master says OK. */
+enum store_repl_ack { STORE_ACK_QUORUM, STORE_ACK_ALL, STORE_ACK_ONE, STORE_ACK_NONE };
+
+struct store_repl_site {
+	char host[STORE_REPL_HOST_MAX + 1];
+	unsigned port;
+	char url[STORE_REPL_URL_MAX + 1]; /* where its HTTP API answers, without a final / */
+};
+
+struct store_repl {
+	struct store_repl_site sites[STORE_REPL_SITES_MAX]; /* every site, this one among them */
+	size_t n_sites;
+	size_t self; /* sites[self] is this site */
+	enum store_repl_ack ack;
+	unsigned priority; /* 0: never master */
+	unsigned ack_timeout_ms, election_timeout_ms, heartbeat_ms, connect_retry_ms;
+	unsigned master_wait_ms; /* a write waits this long for a master before it fails */
+};
+
+/* Which process of a replicated site this is. */
+enum store_repl_role {
+	STORE_REPL_WORKER = 0, /* joins the environment the site's replication process made */
+	STORE_REPL_SITE        /* the one process that recovers it and runs the replication */
+};
+
 struct store_opts {
 	const char *dir; /* environment home; must exist */
+	/* NULL: a single site. Otherwise the group this site belongs to, and this process's part. */
+	const struct store_repl *repl;
+	enum store_repl_role repl_role;
 	enum store_durability durability;
 	uint32_t max_following; /* 0 = no limit */
 	uint32_t max_followers; /* 0 = no limit */
@@ -174,6 +208,25 @@ int store_orphaned(const struct store *s);
 /* 1 when this process lost the environment for good (it panicked and cannot be reopened here):
  * the process should exit after its answer so that a fresh one recovers. */
 int store_needs_restart(const struct store *s);
+
+/* Replication. The site process (opts->repl_role STORE_REPL_SITE) of a replicated site: holds
+ * the site until *stop is set (a signal handler sets it); -1 when another process holds it. */
+int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop);
+
+/* What a replicated site's worker knows of the group. */
+struct store_repl_state {
+	int replicated; /* 0: a single site (the rest is 0) */
+	int master;     /* the master's index in the config's sites, -1 when none is known */
+	int is_master;  /* this site is the master */
+};
+/* Asks Berkeley DB now. STORE_FAIL when the environment is not open and cannot be. */
+enum store_status store_repl_state(struct store *s, struct store_repl_state *st);
+/* Whether the last write failed because this site is not the master (then nothing was
+ * written, and the call can go to the master), and clears it. */
+int store_take_not_master(struct store *s);
+/* Whether a commit since the last ask did not reach the ack policy (it is written here, but
+ * the group may not keep it), and clears it. */
+int store_take_unacked(struct store *s);
 
 /* Accounts. Importing an account that exists succeeds and changes nothing here. */
 enum store_status store_account_import(struct store *s, const char *const *ids, size_t n);

@@ -45,6 +45,10 @@ struct store {
 	int needs_restart; /* the environment could not be reopened by this process */
 	int excl_fd; /* store_exclusive's hold on the open lock; -1 when not held */
 	uint64_t retries; /* transactions this process ran again */
+	/* Replication. */
+	int member_fd;  /* a worker's entry among the site's processes (sitefiles.c); -1: none */
+	int not_master; /* a write failed because this site is not (or no longer) the master */
+	int unacked;    /* a commit did not reach the ack policy (PERM_FAILED) */
 	/* A bulk store's tables that another process wrote (bit i: table i): this one's cache may
 	 * hold their old pages, so its close leaves their LSNs alone (their writer cleared them). */
 	unsigned foreign;
@@ -63,6 +67,10 @@ extern const char *const store_table_files[T_COUNT];
 /* Table i's handle, opened now when the store's tables are lazy; 0 or a Berkeley DB error (a
  * deadlock: the transaction retries). Every use of a table inside src/store/ goes through it. */
 int store_table(struct store *s, int i, DB **db);
+/* Opens the environment when this process has it closed; 0 or an error (logged). */
+int env_ensure(struct store *s);
+/* Opens table i, creating its file when missing; 0 or a Berkeley DB error. */
+int store_table_create(struct store *s, int i);
 
 /* A transaction's work; it must start from scratch each time it is called (retries). */
 typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);

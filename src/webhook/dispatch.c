@@ -16,7 +16,7 @@
 #include "common/metrics.h"
 #include "common/tick.h"
 #include "webhook/lease.h"
-#include "webhook/libcurl.h"
+#include "common/libcurl.h"
 #include "webhook/webhook.h"
 
 #define IDLE_MS 50          /* how often an idle dispatcher looks at the outbox */
@@ -128,11 +128,19 @@ static enum head deliver_head(struct app *app, int lease, struct retry *rt, uint
 	return HEAD_TRIED;
 }
 
+/* Only the master's dispatcher delivers: a replica's outbox is the master's, replicated, and
+ * after a failover the new master's goes on from where the old one's stopped. */
+static int may_deliver(struct app *app)
+{
+	struct store_repl_state st;
+	return store_repl_state(app->store, &st) == STORE_OK && (!st.replicated || st.is_master);
+}
+
 /* --dispatch-once: what is due now, within a cron interval, then exit. */
 static int dispatch_due(struct app *app, int lease, struct retry *rt)
 {
 	uint64_t start = clock_now_ms(), wait;
-	while (!stopping && clock_now_ms() - start < ONCE_BUDGET_MS) {
+	while (!stopping && clock_now_ms() - start < ONCE_BUDGET_MS && may_deliver(app)) {
 		if (deliver_head(app, lease, rt, &wait) != HEAD_TRIED)
 			return 0;
 		if (store_needs_restart(app->store))
@@ -145,6 +153,10 @@ static int dispatch_forever(struct app *app, int lease, struct retry *rt)
 {
 	uint64_t last_status = 0, wait;
 	while (!stopping) {
+		if (!may_deliver(app)) {
+			nap(IDLE_MS);
+			continue;
+		}
 		switch (deliver_head(app, lease, rt, &wait)) {
 		case HEAD_EMPTY:
 			nap(IDLE_MS);

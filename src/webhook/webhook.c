@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "common/jsoncheck.h"
-#include "webhook/libcurl.h"
+#include "common/libcurl.h"
 
 #define TIMEOUT_MS 2000L
 #define ANSWER_MAX 65536 /* a receiver's answer beyond this is not a JSON acknowledgement */

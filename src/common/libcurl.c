@@ -1,6 +1,6 @@
 /* libcurl.c - dlopen of libcurl's runtime library (Debian's libcurl4, which the -dev package
  * this is built against depends on). */
-#include "webhook/libcurl.h"
+#include "common/libcurl.h"
 
 #include <dlfcn.h>
 #include <stdio.h>

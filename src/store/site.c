@@ -1,0 +1,99 @@
+/* site.c - the site process of a replicated site: the only process that recovers the
+ * environment, and the one that runs its replication (repl.c says why). It restarts both
+ * whenever the environment panicked or another process died with it open. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "store/repl_int.h"
+#include "store/store_int.h"
+
+#define SITE_POLL_US 50000   /* how often it looks for deaths and panics */
+#define SITE_RETRY_US 500000 /* after a failed start */
+
+/* Every table, made by the master (a replica gets them with the master's log). */
+static int make_tables(struct store *s)
+{
+	int i, ret;
+	for (i = 0; i < T_COUNT; i++)
+		if ((ret = store_table_create(s, i)) != 0) {
+			LOG("%s/%s: cannot create: %s", s->dir, store_table_files[i],
+			    db_strerror(ret));
+			return ret;
+		}
+	return 0;
+}
+
+/* Waits for the group to name a master (this site or another) for up to twice the election
+ * timeout; makes the tables when it is this site. Ready either way: a replica without a
+ * master still answers reads. */
+static void await_role(struct store *s, volatile sig_atomic_t *stop)
+{
+	uint64_t until = clock_mono_ms() + 2ull * s->opts.repl->election_timeout_ms;
+	int master = -1;
+	while (!*stop && clock_mono_ms() < until) {
+		if (repl_master_of(s, &master) == 0 && master >= 0)
+			break;
+		usleep(SITE_POLL_US / 5);
+	}
+	if (master == (int)s->opts.repl->self)
+		make_tables(s);
+}
+
+/* Serves one life of the environment: until a stop, a panic or a death. */
+static void serve(struct store *s, volatile sig_atomic_t *stop)
+{
+	int made = 0, master;
+	while (!*stop) {
+		if (repl_panicked()) {
+			LOG("replication: the environment panicked; recovering it");
+			return;
+		}
+		if (site_dead_members(s->dir, s->region_ino) > 0) {
+			LOG("replication: a process died with the environment open; recovering it");
+			return;
+		}
+		/* A site elected later makes the tables the group never had. */
+		if (!made && repl_is_master(s, &master) == 0 && master)
+			made = make_tables(s) == 0;
+		usleep(SITE_POLL_US);
+	}
+}
+
+int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop)
+{
+	int lock = site_lock_take(opts->dir);
+	if (lock < 0) {
+		LOG("%s: another process runs this site's replication (%s)", opts->dir,
+		    "FOLLOW_ROLE=replication");
+		return -1;
+	}
+	while (!*stop) {
+		char err[512];
+		struct store *s;
+		int ret;
+		site_ready_set(opts->dir, 0);
+		if (!(s = store_open(opts, err, sizeof(err)))) {
+			LOG("%s", err);
+			usleep(SITE_RETRY_US);
+			continue;
+		}
+		if ((ret = repl_site_start(s)) != 0) {
+			if (ret == DB_REP_UNAVAIL)
+				LOG("replication: no site of the group answers yet; retrying");
+			store_close(s);
+			usleep(SITE_RETRY_US);
+			continue;
+		}
+		await_role(s, stop);
+		if (site_ready_set(opts->dir, s->region_ino) != 0)
+			LOG("%s: cannot mark the environment ready: %s", opts->dir, strerror(errno));
+		serve(s, stop);
+		site_ready_set(opts->dir, 0);
+		store_close(s);
+	}
+	close(lock);
+	return 0;
+}
