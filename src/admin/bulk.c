@@ -63,6 +63,9 @@ struct admin_bulk *admin_bulk_begin(struct store *live, int *failed, char *err, 
 	int alone, empty;
 
 	*failed = 0;
+	/* A replicated site's changes must go through its log to the other sites. */
+	if (so.repl)
+		return NULL;
 	if (store_exclusive(live, &alone) != STORE_OK) {
 		snprintf(err, errlen, "cannot open the database (see above)");
 		*failed = 1;

@@ -183,6 +183,35 @@ static int cmd_verify(const struct ctx *x)
 	return total ? 1 : 0;
 }
 
+/* The replication lines of stats (README, "Several machines"). */
+static int print_repl(const struct ctx *x)
+{
+	const struct store_repl *conf = x->c->repl_on ? &x->c->repl : NULL;
+	struct store_repl_report r;
+	size_t i;
+	if (store_repl_report(x->s, &r) != STORE_OK) {
+		fprintf(stderr, "followctl: stats: cannot read the replication state (see above)\n");
+		return 1;
+	}
+	if (!r.replicated) {
+		printf("repl_role: single\nrepl_master: \n");
+		return 0;
+	}
+	printf("repl_role: %s\n", r.master == (int)conf->self ? "master" : "replica");
+	if (r.master >= 0)
+		printf("repl_master: %s:%u\n", conf->sites[r.master].host, conf->sites[r.master].port);
+	else
+		printf("repl_master: \n");
+	printf("repl_process: %s\n", r.site_up ? "running" : "stopped");
+	printf("repl_log_end: %u/%u\n", r.lsn_file, r.lsn_offset);
+	for (i = 0; i < conf->n_sites; i++)
+		printf("repl_site: %s:%u %s %s %s\n", conf->sites[i].host, conf->sites[i].port,
+		       (int)i == r.master ? "master" : "replica",
+		       i == conf->self ? "self" : r.connected[i] ? "connected" : "disconnected",
+		       conf->sites[i].url);
+	return 0;
+}
+
 static int cmd_stats(const struct ctx *x)
 {
 	struct admin_stats st;
@@ -203,7 +232,7 @@ static int cmd_stats(const struct ctx *x)
 	printf("cache_bytes: %llu\ncache_hits: %llu\ncache_misses: %llu\n",
 	       (unsigned long long)st.cache_bytes, (unsigned long long)st.cache_hits,
 	       (unsigned long long)st.cache_misses);
-	return 0;
+	return print_repl(x);
 }
 
 static int cmd_export(const struct ctx *x)

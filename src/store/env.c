@@ -227,8 +227,12 @@ static int table_open(struct store *s, int i, u_int32_t flags, int tries)
 			return ret;
 		}
 		/* The outbox is a queue: record numbers only grow, so they are event ids. */
+		/* Not on a replicated site: a replica's replication process applies the master's
+		 * log to the same files with handles of its own, opened without it (and Berkeley DB
+		 * refuses a second handle with it). Its snapshots are read-committed reads there. */
 		if (!s->opts.bulk)
-			flags |= DB_AUTO_COMMIT | (i == T_PROFILES ? DB_MULTIVERSION : 0);
+			flags |= DB_AUTO_COMMIT |
+				 (i == T_PROFILES && !s->opts.repl ? DB_MULTIVERSION : 0);
 		ret = db->open(db, NULL, store_table_files[i], NULL, i == T_OUTBOX ? DB_QUEUE : DB_HASH,
 			       flags, 0600);
 		if (ret == 0) {
@@ -295,7 +299,9 @@ static int open_worker(struct store *s, char *err, size_t errlen)
 		if (gen) {
 			if ((fd = open_lock(s, err, errlen)) < 0)
 				return EAGAIN;
-			holdwatch_start();
+			/* No open-lock watchdog: a replica's open waits (as long as it takes) for
+			 * a sync in progress to end. A process that died holding a mutex is the
+			 * site process's to notice; its recovery frees this one (store_orphaned). */
 			ret = open_env_locked(s, err, errlen);
 			if (ret == 0 && (s->region_ino != gen || site_ready(s->dir) != gen))
 				ret = EAGAIN; /* recovered again meanwhile */
@@ -304,14 +310,11 @@ static int open_worker(struct store *s, char *err, size_t errlen)
 					 strerror(errno));
 				ret = EIO;
 			}
-			if (ret == 0 && (ret = repl_worker_start(s)) != 0)
-				snprintf(err, errlen, "the site's replication process is not running");
 			if (ret != 0) {
 				close_handles(s);
 				site_leave(s->dir, s->member_fd);
 				s->member_fd = -1;
 			}
-			holdwatch_stop();
 			open_unlock(fd);
 			if (ret != EAGAIN)
 				return ret;
@@ -446,6 +449,13 @@ again:
 		goto err;
 	if (repl && (ret = repl_configure(s)) != 0)
 		goto err;
+	/* Before any table opens: opening one logs, and the first log record of a process that
+	 * has not started repmgr starts it by itself (a path that leaks in 5.3). */
+	if (repl && s->opts.repl_role == STORE_REPL_WORKER && (ret = repl_worker_start(s)) != 0) {
+		snprintf(err, errlen, "the site's replication process is not running");
+		close_handles(s);
+		return ret;
+	}
 	if (!repl && !resized && cache_resize(s, asked)) {
 		resized = 1;
 		goto again;
@@ -464,6 +474,10 @@ again:
 	for (i = 0; i < T_COUNT && !repl; i++)
 		if ((!s->opts.lazy_tables || !table_exists(s, i)) &&
 		    (ret = table_open(s, i, DB_CREATE, TABLE_OPEN_TRIES)) != 0)
+			goto err;
+	/* A replica may not have them yet (its first sync): those open at their first use. */
+	for (i = 0; i < T_COUNT && repl && !s->opts.lazy_tables; i++)
+		if (table_exists(s, i) && (ret = table_open(s, i, 0, TABLE_OPEN_TRIES)) != 0)
 			goto err;
 	return 0;
 err:
@@ -657,7 +671,7 @@ static int checkpoint_due(struct store *s)
  */
 int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode *m)
 {
-	int attempt, ret = 0;
+	int attempt, ret = 0, reconnected = 0;
 	char err[256];
 
 	if (s->opts.bulk)
@@ -678,6 +692,13 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 				return ret;
 			}
 		}
+		/* Once per call: with the others really gone, the commit fails on its acks. */
+		if (s->opts.repl && m->ckp_kb && !reconnected && !repl_can_commit(s)) {
+			LOG("replication: too few connections for a commit's acks; reconnecting");
+			close_env(s);
+			reconnected = 1;
+			continue; /* reopened at the top, with its connections awaited */
+		}
 		ret = s->env->txn_begin(s->env, NULL, &txn, m->begin_flags);
 		if (ret == 0) {
 			ret = body(s, txn, arg);
@@ -686,7 +707,7 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 				uint64_t failed = s->opts.repl ? repl_perm_failed() : 0;
 				ret = txn->commit(txn, 0);
 				if (ret == 0 && s->opts.repl && repl_perm_failed() != failed)
-					s->unacked = 1;
+					s->unacked = s->reconnect = 1;
 			} else {
 				int t_ret = txn->abort(txn);
 				if (t_ret != 0 && TXN_VERDICT(ret))
@@ -735,6 +756,15 @@ void store_deferred(struct store *s)
 {
 	char err[256];
 	int fd, ret;
+	/* A worker's own connections to the other sites missed acknowledgements: it may have
+	 * made them while those sites were still joining the group, and they stay useless. It
+	 * leaves and joins again, with new ones. */
+	if (s && s->reconnect) {
+		s->reconnect = 0;
+		LOG("replication: a commit was not acknowledged; reconnecting to the group");
+		close_env(s);
+		return;
+	}
 	if (!s || !s->env || !s->ckp_kb || !checkpoint_due(s))
 		return;
 	if ((fd = lockfile_open(s->dir, CKP_LOCK_FILE, err, sizeof(err))) < 0 ||
@@ -760,7 +790,8 @@ int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 int run_snapshot(struct store *s, txn_body body, void *arg)
 {
 	static const struct txn_mode snapshot = {DB_TXN_SNAPSHOT, 0};
-	return run_txn_as(s, body, arg, &snapshot);
+	static const struct txn_mode read = {DB_READ_COMMITTED, 0};
+	return run_txn_as(s, body, arg, s->opts.repl ? &read : &snapshot);
 }
 
 enum store_status status_of(int ret)

@@ -21,6 +21,12 @@ int repl_site_start(struct store *s);
  * connections); waits a little for those connections. EAGAIN when this process would have
  * become the site's replication process (the site process is gone). */
 int repl_worker_start(struct store *s);
+/* 0 when this process, on the master, has fewer connections than a commit needs acks: a
+ * site it never connected to (Berkeley DB 5.3 misses one that joined the group while the
+ * process joined the site), so it should join again. 1 otherwise. */
+int repl_can_commit(struct store *s);
+/* How many other sites this process is connected to. */
+size_t repl_connected(struct store *s);
 /* Commits whose acknowledgements did not arrive (DB_EVENT_REP_PERM_FAILED), in this process. */
 uint64_t repl_perm_failed(void);
 /* The environment panicked under this process (DB_EVENT_PANIC). */

@@ -38,8 +38,15 @@ static void await_role(struct store *s, volatile sig_atomic_t *stop)
 			break;
 		usleep(SITE_POLL_US / 5);
 	}
-	if (master == (int)s->opts.repl->self)
-		make_tables(s);
+	if (master != (int)s->opts.repl->self)
+		return;
+	make_tables(s);
+	/* The workers' connections to the others are their own, made when they join: made while
+	 * a site is still joining the group, they missed its acknowledgements. So a new master
+	 * lets them in once every site is connected, or the wait is over. */
+	until = clock_mono_ms() + 2ull * s->opts.repl->election_timeout_ms;
+	while (!*stop && clock_mono_ms() < until && repl_connected(s) + 1 < s->opts.repl->n_sites)
+		usleep(SITE_POLL_US / 5);
 }
 
 /* Serves one life of the environment: until a stop, a panic or a death. */

@@ -221,6 +221,15 @@ struct store_repl_state {
 };
 /* Asks Berkeley DB now. STORE_FAIL when the environment is not open and cannot be. */
 enum store_status store_repl_state(struct store *s, struct store_repl_state *st);
+/* What followctl stats says of the group: the master, and each site as this one sees it. */
+struct store_repl_report {
+	int replicated;  /* 0: a single site (the rest is 0) */
+	int master;      /* the master's index in the config's sites, -1 when none is known */
+	int site_up;     /* this site's replication process runs */
+	int connected[STORE_REPL_SITES_MAX]; /* by the config's index; this site's own is 1 */
+	uint32_t lsn_file, lsn_offset; /* the end of this site's log */
+};
+enum store_status store_repl_report(struct store *s, struct store_repl_report *r);
 /* Whether the last write failed because this site is not the master (then nothing was
  * written, and the call can go to the master), and clears it. */
 int store_take_not_master(struct store *s);

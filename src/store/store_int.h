@@ -49,6 +49,7 @@ struct store {
 	int member_fd;  /* a worker's entry among the site's processes (sitefiles.c); -1: none */
 	int not_master; /* a write failed because this site is not (or no longer) the master */
 	int unacked;    /* a commit did not reach the ack policy (PERM_FAILED) */
+	int reconnect;  /* and so this process's connections are suspect */
 	/* A bulk store's tables that another process wrote (bit i: table i): this one's cache may
 	 * hold their old pages, so its close leaves their LSNs alone (their writer cleared them). */
 	unsigned foreign;

@@ -93,12 +93,14 @@ def _wait_group_gone(pgid, seconds):
 class Server(Client):
     """One lighttpd + follow.fcgi instance with a fresh data dir.
 
-    Server(procs=2, rundir=None, **overrides): overrides are follow.conf keys (max_following=3).
+    Server(procs=2, rundir=None, port=None, **overrides): overrides are follow.conf keys
+    (max_following=3); port fixes the HTTP port (a free one at each start by default).
     Passing the rundir of a stopped server restarts on the same data (persistence tests)."""
 
-    def __init__(self, procs=2, rundir=None, **overrides):
+    def __init__(self, procs=2, rundir=None, port=None, **overrides):
         Client.__init__(self)
         self.procs = procs
+        self.fixed_port = port  # None: a free one at each start
         self.overrides = {k: str(v) for k, v in overrides.items()}
         self.rundir = rundir
         self.own_rundir = rundir is None
@@ -154,7 +156,7 @@ class Server(Client):
         conf = dict(DEFAULT_CONF)
         conf.update(self.overrides)
         write_private(self.conf_path(), "".join("%s = %s\n" % kv for kv in conf.items()))
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self.stdio = open(os.path.join(self.rundir, "lighttpd.out"), "wb")
         self.proc = subprocess.Popen(self.host_command(), stdin=subprocess.DEVNULL,
                                      stdout=self.stdio, stderr=subprocess.STDOUT,
