@@ -62,7 +62,8 @@ def failover_round(c, rnd, names):
         time.sleep(0.05)
     w.stop()
     first = w.first_ok_after(t_kill)
-    check(first is not None, {}, "round %d: no write succeeded after the master's death" % rnd)
+    check(first is not None, {}, "round %d: no write succeeded after the master's death: %s"
+          % (rnd, w.describe_errors(t_kill)))
     new_m = c.master()
     check(new_m != m, {}, "round %d: a new master" % rnd)
     print("  round %d: master %d killed; site %d elected; writes again after %.3f s; %d acked"
@@ -104,7 +105,15 @@ def site_pids(srv):
 
 
 def test_any_process_killed(_srv):
-    with Cluster() as c:
+    rcv = Receiver()  # so that each site's dispatcher has the environment open
+    try:
+        any_process_killed(rcv)
+    finally:
+        rcv.stop()
+
+
+def any_process_killed(rcv):
+    with Cluster(callback_url=rcv.url("/cb"), callback_token="tok") as c:
         names = ["w%d_0" % i for i in range(3)]
         import_all(c, names)
         rnd = 0
@@ -185,7 +194,7 @@ def test_webhooks_across_failover(_srv):
                 seen = set()
                 for r in rcv.records:
                     if r.processed and r.json:
-                        seen.update(x for x in r.json.get("To_Account", []) if x in added)
+                        seen.update(x.get("To_Account") for x in r.json.get("FollowList", []))
                 if len(seen) == len(added) or time.time() > deadline:
                     break
                 time.sleep(0.2)

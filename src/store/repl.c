@@ -100,6 +100,9 @@ int repl_configure(struct store *s)
 	    (ret = env->rep_set_timeout(env, DB_REP_ACK_TIMEOUT, r->ack_timeout_ms * 1000)) != 0 ||
 	    (ret = env->rep_set_timeout(env, DB_REP_ELECTION_TIMEOUT,
 					r->election_timeout_ms * 1000)) != 0 ||
+	    /* A failed election (too few votes yet) is tried again this soon, not 10 s later. */
+	    (ret = env->rep_set_timeout(env, DB_REP_ELECTION_RETRY,
+					r->election_timeout_ms * 1000)) != 0 ||
 	    (ret = env->rep_set_timeout(env, DB_REP_HEARTBEAT_SEND, r->heartbeat_ms * 1000)) != 0 ||
 	    (ret = env->rep_set_timeout(env, DB_REP_HEARTBEAT_MONITOR,
 					REPL_MONITOR_BEATS * r->heartbeat_ms * 1000)) != 0 ||

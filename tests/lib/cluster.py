@@ -179,6 +179,7 @@ class Writers:
         self.targets = targets
         self.acked = []
         self.answers = []  # (time, site, ErrorCode)
+        self.errors = []  # (time, site, ErrorCode, ErrorInfo) of each failed call
         self.lock = threading.Lock()
         self.stopping = False
         self.threads = []
@@ -195,9 +196,12 @@ class Writers:
                 ok = code == 0 and r["ResultItem"][0]["ResultCode"] == 0
             except Exception:  # noqa: BLE001 - the site may be down: try again
                 srv._drop_conn()
-                code, ok = -1, False
+                code, ok, r = -1, False, {}
             with self.lock:
                 self.answers.append((time.time(), site, code))
+                if not ok:
+                    self.errors.append((time.time(), site, code,
+                                        r.get("ErrorInfo") if code != -1 else "no answer"))
                 if ok:
                     self.acked.append((name, to))
             if ok:
@@ -216,6 +220,15 @@ class Writers:
         self.stopping = True
         for t in self.threads:
             t.join(60)
+
+    def describe_errors(self, since, limit=8):
+        with self.lock:
+            errs = [e for e in self.errors if e[0] > since]
+        kinds = {}
+        for t, site, code, info in errs:
+            kinds.setdefault((site, code, info), []).append(t - since)
+        return "; ".join("site %d: %s %s x%d (first at +%.2fs)" % (k[0], k[1], k[2], len(v), v[0])
+                         for k, v in list(kinds.items())[:limit])
 
     def first_ok_after(self, t):
         with self.lock:

@@ -157,7 +157,7 @@ class Server(Client):
         conf.update(self.overrides)
         write_private(self.conf_path(), "".join("%s = %s\n" % kv for kv in conf.items()))
         self.port = self.fixed_port or free_port()
-        self.stdio = open(os.path.join(self.rundir, "lighttpd.out"), "wb")
+        self.stdio = open(os.path.join(self.rundir, "lighttpd.out"), "ab")
         self.proc = subprocess.Popen(self.host_command(), stdin=subprocess.DEVNULL,
                                      stdout=self.stdio, stderr=subprocess.STDOUT,
                                      start_new_session=True)
