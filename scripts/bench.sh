@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: requests/s of each API under wrk beside a FastCGI responder that parses nothing, all
 # served by one lighttpd in one run, as ratios to that baseline (issue targets beside them), at
-# 1, 8, 32 and 128 connections, with a plot; then plain CGI beside a trivial CGI program.
+# 1, 8, 32 and 128 connections, with a plot; then plain CGI beside a trivial CGI program; then
+# a replicated group beside a single site (scripts/bench-repl.sh).
 # A follow_get page is compared with the trivial answer padded to the page's own size.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,13 +109,7 @@ for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$cgiport/null/" &&
 cginull=$(base=http://127.0.0.1:$cgiport run "$cgiconns" "/null/" BODY='{}')
 cgicheck=$(base=http://127.0.0.1:$cgiport run "$cgiconns" "/v4/follow/follow_check?$q" BODY="$check_body")
 
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
-row() { # label value baseline target
-	local r
-	r=$(ratio "$2" "$3")
-	printf '%-44s %10.0f %7s %7s %5s\n' "$1" "$2" "$r" "${4:+>= $4}" \
-		"$([ -z "${4:-}" ] && echo "" || awk "BEGIN{print ($r >= $4) ? \"ok\" : \"MISS\"}")"
-}
+. "$root/scripts/bench/rows.sh"
 printf '%-44s %10s %7s %7s\n' "endpoint ($procs FastCGI procs, $main conns, ${dur}s)" "requests/s" "ratio" "target"
 row "trivial FastCGI responder" "${rps[null,$main]}" "${rps[null,$main]}"
 row "follow_check, 2 targets" "${rps[check,$main]}" "${rps[null,$main]}" 0.85
@@ -158,3 +153,5 @@ set grid
 plot for [i=2:$((${#endpoints[@]} + 1))] "$dat" using 1:i with linespoints title columnhead(i)
 PLOT
 echo "plot: $out/throughput.svg"
+echo
+"$root/scripts/bench-repl.sh"
