@@ -1,7 +1,8 @@
 #!/bin/sh
 # Serves a three-site replicated group on loopback through three lighttpd servers, in the
 # foreground until Ctrl-C or SIGTERM: HTTP on PORT, PORT+1, PORT+2, replication on PORT+1000,
-# PORT+1001, PORT+1002; each site's config and data under run/cluster-PORT/siteN/.
+# PORT+1001, PORT+1002; each site's config and data under run/cluster-PORT/siteN/ (or
+# $CLUSTER_DIR/siteN/).
 # usage: run-cluster.sh PORT CONF PROCS   (CONF gives the keys every site shares)
 set -e
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +12,7 @@ if [ "$port" -lt 1 ] || [ "$((port + 1002))" -gt 65535 ]; then
 	echo "run-cluster.sh: PORT=$port leaves no room for PORT+2 and the replication ports (PORT+1000..PORT+1002)" >&2
 	exit 2
 fi
-top=$root/run/cluster-$port
+top=${CLUSTER_DIR:-$root/run/cluster-$port}
 sites=
 for i in 0 1 2; do
 	sites="$sites${sites:+, }127.0.0.1:$((port + 1000 + i))=http://127.0.0.1:$((port + i))"

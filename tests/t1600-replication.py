@@ -6,9 +6,12 @@ acknowledged write on the survivors, and the dead site comes back as a replica t
 (five rounds); a killed worker, dispatcher or replication process, on the master or a replica,
 loses nothing; a site alone acknowledges no write but answers reads; webhooks go on from the new
 master with growing EventIds. Each check waits with a bound; times are printed, never asserted."""
+import json
 import os
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -45,6 +48,11 @@ def test_writes_reach_every_site(_srv):
         # Reads and followctl work on a replica: verify finds nothing wrong anywhere.
         for s in c.sites:
             check("violations: 0" in ctl(s, "verify"), {}, "verify on every site")
+        # A hot backup of a replica holds the same graph.
+        rep = [i for i in c.live() if i != m][0]
+        with tempfile.TemporaryDirectory(prefix="follow-t-backup-") as d:
+            ctl(c.sites[rep], "backup", os.path.join(d, "b"))
+            check(os.path.exists(os.path.join(d, "b", "edges.db")), {}, "backup of a replica")
 
 
 def failover_round(c, rnd, names):
@@ -207,6 +215,84 @@ def test_webhooks_across_failover(_srv):
             c.wait_same(30)
     finally:
         rcv.stop()
+
+
+def test_plain_cgi_refuses_replication(_srv):
+    """A replicated config under plain CGI: every call gets the family's internal error, and
+    nothing is written (the process never opens the store)."""
+    d = tempfile.mkdtemp(prefix="follow-t-")
+    conf = os.path.join(d, "follow.conf")
+    keys = dict(DEFAULT_CONF)
+    keys.update(repl_self="127.0.0.1:1", repl_sites="127.0.0.1:1=http://127.0.0.1:2")
+    write_private(conf, "".join("%s = %s\n" % kv for kv in keys.items()))
+    body = json.dumps({"UserID": "cgi1"}).encode()
+    for path, code in (("/im_open_login_svc/account_import", NON_FOLLOW_INTERNAL_ERROR),
+                       ("/follow/follow_check", INTERNAL_ERROR)):
+        b = body if "import" in path else json.dumps(
+            {"From_Account": "cgi1", "To_Account": ["cgi2"]}).encode()
+        env = dict(os.environ, FOLLOW_CONF=conf, REQUEST_METHOD="POST", SCRIPT_NAME="/v4",
+                   PATH_INFO=path, QUERY_STRING=Server().query(), CONTENT_LENGTH=str(len(b)),
+                   REMOTE_ADDR="127.0.0.1")
+        p = subprocess.run([FCGI], input=b, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        head, _, out = p.stdout.partition(b"\r\n\r\n")
+        r = json.loads(out)
+        expect_eq(r["ErrorCode"], code, "plain CGI with repl_self on %s" % path)
+        check("plain CGI" in r["ErrorInfo"], r, "the error says why")
+        check(b"plain CGI cannot take part" in p.stderr, r, "one log line says why")
+    check(not os.path.exists(os.path.join(d, "data", "accounts.db")), {}, "nothing written")
+
+
+def test_make_run_cluster(_srv):
+    """scripts/run-cluster.sh (make run-cluster): three sites on PORT..PORT+2 that take writes
+    through any of them; SIGTERM (what Ctrl-C sends the group) stops every process."""
+    for _ in range(20):
+        base = free_port()
+        if base + 1002 < 65536 and all(_port_free(base + k) for k in (0, 1, 2, 1000, 1001, 1002)):
+            break
+    d = tempfile.mkdtemp(prefix="follow-t-")
+    env = dict(os.environ, CLUSTER_DIR=d)
+    out = open(os.path.join(d, "run-cluster.out"), "wb")
+    p = subprocess.Popen([os.path.join(ROOT, "scripts", "run-cluster.sh"), str(base),
+                          os.path.join(ROOT, "conf", "follow.conf"), "2"], env=env, stdout=out,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        cl = [Client() for _ in range(3)]
+        for k, x in enumerate(cl):
+            x.port = base + k
+        deadline = time.time() + 30
+        while True:
+            try:
+                if cl[1].call("im_open_login_svc/account_import",
+                              {"UserID": "rc1"}).get("ErrorCode") == 0:
+                    break
+            except Exception:  # noqa: BLE001 - not up yet
+                cl[1]._drop_conn()
+            check(time.time() < deadline, {}, "run-cluster takes no write in 30 s")
+            time.sleep(0.2)
+        for x in cl:
+            r = x.account_check(["rc1"])
+            expect_eq(r["ResultItem"][0]["AccountStatus"], "Imported", "rc1 on every site")
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(30)
+        out.close()
+    deadline = time.time() + 20
+    while any(g == p.pid for _, _, g in live_processes()):
+        check(time.time() < deadline, {}, "processes of run-cluster outlive its stop")
+        time.sleep(0.1)
+
+
+def _port_free(port):
+    import socket
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 class Groups:
