@@ -18,10 +18,20 @@ for i in 0 1 2; do
 	sites="$sites${sites:+, }127.0.0.1:$((port + 1000 + i))=http://127.0.0.1:$((port + i))"
 done
 pids=
+# Each lighttpd runs in a process group of its own, so Ctrl-C (SIGINT to the terminal's group)
+# reaches only this script, which stops each lighttpd, which stops what it started. A signal to
+# every process at once raced multiwatch: a worker dying of it before multiwatch saw its own was
+# replaced, and the new ones outlived everything. Whatever is left after that gets TERM, then KILL.
 stop() {
 	trap - INT TERM EXIT
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	for sig in TERM KILL; do
+		left=
+		for p in $pids; do kill -0 -- -"$p" 2>/dev/null && left=1 && kill -"$sig" -- -"$p" 2>/dev/null; done
+		[ -z "$left" ] && break
+		sleep 2
+	done
 	exit 0
 }
 trap stop INT TERM EXIT
@@ -40,7 +50,7 @@ CONF
 	"$root/cgi-bin/follow.fcgi" --check-config "$dir/follow.conf"
 	"$root/scripts/lighttpd-conf.sh" "$root" "$dir" "$((port + i))" "$dir/follow.conf" "$procs" \
 		> "$dir/lighttpd.conf"
-	lighttpd -D -f "$dir/lighttpd.conf" &
+	setsid lighttpd -D -f "$dir/lighttpd.conf" &
 	pids="$pids $!"
 	echo "site $i: http://127.0.0.1:$((port + i))/v4/ (config $dir/follow.conf, log $dir/error.log)"
 done

@@ -251,6 +251,7 @@ def test_make_run_cluster(_srv):
         if base + 1002 < 65536 and all(_port_free(base + k) for k in (0, 1, 2, 1000, 1001, 1002)):
             break
     d = tempfile.mkdtemp(prefix="follow-t-")
+    groups = set()
     env = dict(os.environ, CLUSTER_DIR=d)
     out = open(os.path.join(d, "run-cluster.out"), "wb")
     p = subprocess.Popen([os.path.join(ROOT, "scripts", "run-cluster.sh"), str(base),
@@ -273,13 +274,36 @@ def test_make_run_cluster(_srv):
         for x in cl:
             r = x.account_check(["rc1"])
             expect_eq(r["ResultItem"][0]["AccountStatus"], "Imported", "rc1 on every site")
+        # Each lighttpd is a process group of its own: every process must be gone after.
+        groups = {p.pid}
+        for pid, _, g in live_processes():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if d.encode() in f.read():
+                        groups.add(g)
+            except OSError:
+                pass
+        check(len(groups) == 4, {}, "three lighttpd groups and the script's: %s" % groups)
     finally:
-        os.killpg(p.pid, signal.SIGTERM)
+        os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C sends
         p.wait(30)
         out.close()
     deadline = time.time() + 20
-    while any(g == p.pid for _, _, g in live_processes()):
-        check(time.time() < deadline, {}, "processes of run-cluster outlive its stop")
+    while True:
+        left = [pid for pid, _, g in live_processes() if g in groups]
+        if not left:
+            break
+        if time.time() > deadline:
+            names = []
+            for pid in left:
+                try:
+                    with open("/proc/%d/cmdline" % pid, "rb") as f:
+                        names.append("%d %s" % (pid, f.read().replace(b"\0", b" ").decode()))
+                except OSError:
+                    pass
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            check(False, {}, "processes of run-cluster outlive its stop: %s" % names)
         time.sleep(0.1)
 
 

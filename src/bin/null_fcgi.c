@@ -2,6 +2,7 @@
  * as plain CGI, once. With a query string "pad=N" its answer is padded to N bytes, so that a
  * large answer (a follow_get page) is compared with a trivial answer of the same size. */
 #include <fcgiapp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@ int main(void)
 	static char buf[PAD_MAX];
 	FCGX_Request r;
 	size_t n;
+	/* multiwatch stops it with SIGINT, which a shell script's `cmd &` leaves ignored in
+	 * everything it starts (make run-cluster): then it never stopped, nor multiwatch with it. */
+	if (signal(SIGINT, SIG_DFL) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR)
+		return 1;
 	if (FCGX_IsCGI()) {
 		n = padded(getenv("QUERY_STRING"), buf);
 		return fwrite(head, 1, sizeof(head) - 1, stdout) == sizeof(head) - 1 &&
