@@ -217,6 +217,41 @@ def test_webhooks_across_failover(_srv):
         rcv.stop()
 
 
+def test_config_keys(_srv):
+    """The replication keys: each mistake stops start-up with the file and the reason."""
+    d = tempfile.mkdtemp(prefix="follow-t-")
+    conf = os.path.join(d, "follow.conf")
+    good = "127.0.0.1:5080=http://127.0.0.1:8080, 127.0.0.1:5081=http://127.0.0.1:8081/"
+    cases = [
+        ({"repl_self": "127.0.0.1:5080", "repl_sites": good, "repl_ack": "all",
+          "repl_priority": "0", "repl_ack_timeout_ms": "500", "repl_master_wait_ms": "100"}, None),
+        ({"repl_self": "127.0.0.1:5082", "repl_sites": good}, "is not one of repl_sites"),
+        ({"repl_sites": good}, "repl_self is not"),
+        ({"repl_self": "127.0.0.1:5080"}, "repl_sites is not"),
+        ({"repl_self": "127.0.0.1:5080", "repl_sites": good, "repl_ack": "most"},
+         "bad value for repl_ack"),
+        ({"repl_self": "127.0.0.1:99999", "repl_sites": good}, "bad value for repl_self"),
+        ({"repl_self": "127.0.0.1:5080", "repl_sites": "127.0.0.1:5080=ftp://x"},
+         "bad value for repl_sites"),
+        ({"repl_self": "127.0.0.1:5080", "repl_sites": good + ", " + good},
+         "bad value for repl_sites"),
+        ({"repl_self": "127.0.0.1:5080", "repl_sites": good, "repl_heartbeat_ms": "0"},
+         "bad value for repl_heartbeat_ms"),
+    ]
+    for extra, err in cases:
+        keys = dict(DEFAULT_CONF)
+        keys.update(extra)
+        write_private(conf, "".join("%s = %s\n" % kv for kv in keys.items()))
+        p = subprocess.run([FCGI, "--check-config", conf], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        msg = p.stderr.decode()
+        if err is None:
+            expect_eq(p.returncode, 0, "a good replicated config: %s" % msg)
+        else:
+            check(p.returncode != 0 and err in msg and conf in msg, {},
+                  "%r should fail with %r: %r" % (extra, err, msg))
+
+
 def test_plain_cgi_refuses_replication(_srv):
     """A replicated config under plain CGI: every call gets the family's internal error, and
     nothing is written (the process never opens the store)."""
