@@ -1,6 +1,5 @@
 /* follow_fcgi.c - start-up (config, data folder, store), the serving loop, and clean shutdown. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "webhook/dispatch.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/tick.h"
 #include "request/ratelimit.h"
 
 /* The request in progress waits on a database that another process has since recovered. */
@@ -87,28 +87,16 @@ static void on_site_stop(int sig)
 	site_stop = 1;
 }
 
-/* The site process of a replicated site (store_site_run). Spawned by lighttpd like a worker,
- * it takes no requests: the socket it was given is closed (a stray request fails at once). */
+/* The site process of a replicated site (store_site_run), spawned by lighttpd like a worker. */
 static int run_site(struct app *app)
 {
-	struct sigaction sa;
-	int fd;
 	if (!app->conf.repl_on) {
 		LOG("the replication process needs repl_self and repl_sites in the config");
 		return 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_site_stop;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGUSR1, &sa, NULL) != 0) {
+	if (stop_signals_setup(on_site_stop) != 0) {
 		LOG("cannot set up the replication process");
 		return 1;
-	}
-	if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
-		dup2(fd, 0);
-		if (fd != 0)
-			close(fd);
 	}
 	app->opts.repl_role = STORE_REPL_SITE;
 	return store_site_run(&app->opts, &site_stop) == 0 ? 0 : 1;

@@ -1,9 +1,30 @@
-/* tick.c - signal handlers that restart what they interrupt, and SIGALRM every so often. */
+/* tick.c - signal handlers (those that restart what they interrupt, and a helper process's stop
+ * signals), and SIGALRM every so often. */
 #include "common/tick.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/time.h>
+
+int stop_signals_setup(void (*on_stop)(int))
+{
+	struct sigaction sa;
+	int fd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) != 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
+		dup2(fd, 0);
+		if (fd != 0)
+			close(fd);
+	}
+	return 0;
+}
 
 int on_signal(int sig, void (*handler)(int))
 {

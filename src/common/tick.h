@@ -2,6 +2,13 @@
 #ifndef TICK_H
 #define TICK_H
 
+/* A long-lived process the web server spawns like a FastCGI worker but that takes no requests
+ * (the webhook dispatcher, a site's replication process): on_stop for SIGTERM, SIGINT and
+ * SIGUSR1 (multiwatch's default stop signal), interrupting its waits; and the socket it was
+ * given replaced by /dev/null, so that a stray request to its path fails at once instead of
+ * hanging. 0 on success. */
+int stop_signals_setup(void (*on_stop)(int));
+
 /* Installs handler for sig; system calls it interrupts are restarted. 0 on success. */
 int on_signal(int sig, void (*handler)(int));
 

@@ -226,13 +226,14 @@ static int table_open(struct store *s, int i, u_int32_t flags, int tries)
 			db->close(db, 0);
 			return ret;
 		}
-		/* The outbox is a queue: record numbers only grow, so they are event ids. */
-		/* Not on a replicated site: a replica's replication process applies the master's
-		 * log to the same files with handles of its own, opened without it (and Berkeley DB
-		 * refuses a second handle with it). Its snapshots are read-committed reads there. */
+		/* Profiles keep versions (run_snapshot), but not on a replicated site: a replica's
+		 * replication process applies the master's log to the same files with handles of
+		 * its own, opened without them, and Berkeley DB then refuses a handle with them.
+		 * Snapshots there are read-committed reads. */
 		if (!s->opts.bulk)
 			flags |= DB_AUTO_COMMIT |
 				 (i == T_PROFILES && !s->opts.repl ? DB_MULTIVERSION : 0);
+		/* The outbox is a queue: record numbers only grow, so they are event ids. */
 		ret = db->open(db, NULL, store_table_files[i], NULL, i == T_OUTBOX ? DB_QUEUE : DB_HASH,
 			       flags, 0600);
 		if (ret == 0) {
@@ -692,7 +693,8 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 				return ret;
 			}
 		}
-		/* Once per call: with the others really gone, the commit fails on its acks. */
+		/* A write (only writes ask for checkpoints). Once per call: with the others really
+		 * gone, the commit then fails on its acks. */
 		if (s->opts.repl && m->ckp_kb && !reconnected && !repl_can_commit(s)) {
 			LOG("replication: too few connections for a commit's acks; reconnecting");
 			close_env(s);

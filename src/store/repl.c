@@ -241,7 +241,7 @@ int repl_master_of(struct store *s, int *master)
 	const char *host;
 	u_int port;
 	size_t i;
-	int ret, eid;
+	int ret, t_ret, eid;
 	*master = -1;
 	if ((ret = s->env->rep_stat(s->env, &st, 0)) != 0)
 		return ret;
@@ -257,7 +257,8 @@ int repl_master_of(struct store *s, int *master)
 		for (i = 0; i < r->n_sites; i++)
 			if (r->sites[i].port == port && strcmp(r->sites[i].host, host) == 0)
 				*master = (int)i;
-	site->close(site);
+	if ((t_ret = site->close(site)) != 0 && ret == 0)
+		ret = t_ret;
 	return ret;
 }
 

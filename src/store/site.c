@@ -69,6 +69,14 @@ static void serve(struct store *s, volatile sig_atomic_t *stop)
 	}
 }
 
+/* Withdraws the ready mark before the environment goes (a stale one would name a region that
+ * recovery replaces, which the workers check: so a failure is only logged). */
+static void unready(const char *dir)
+{
+	if (site_ready_set(dir, 0) != 0)
+		LOG("%s: cannot withdraw the ready mark: %s", dir, strerror(errno));
+}
+
 int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop)
 {
 	int lock = site_lock_take(opts->dir);
@@ -81,7 +89,7 @@ int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop)
 		char err[512];
 		struct store *s;
 		int ret;
-		site_ready_set(opts->dir, 0);
+		unready(opts->dir);
 		if (!(s = store_open(opts, err, sizeof(err)))) {
 			LOG("%s", err);
 			usleep(SITE_RETRY_US);
@@ -98,9 +106,10 @@ int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop)
 		if (site_ready_set(opts->dir, s->region_ino) != 0)
 			LOG("%s: cannot mark the environment ready: %s", opts->dir, strerror(errno));
 		serve(s, stop);
-		site_ready_set(opts->dir, 0);
+		unready(opts->dir);
 		store_close(s);
 	}
+	unready(opts->dir);
 	close(lock);
 	return 0;
 }

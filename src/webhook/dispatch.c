@@ -5,7 +5,6 @@
  * between delivery and removal repeats it (at-least-once; receivers de-duplicate by EventId). */
 #include "webhook/dispatch.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -216,24 +215,9 @@ static int dispatch_with_curl(struct app *app, int once)
 
 int dispatch_run(struct app *app, int once)
 {
-	struct sigaction sa;
-	int fd;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	/* SIGUSR1 too: multiwatch's default stop signal. */
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGUSR1, &sa, NULL) != 0) {
+	if (stop_signals_setup(on_stop) != 0) {
 		LOG("cannot set up the webhook dispatcher");
 		return 1;
-	}
-	/* Spawned by lighttpd like a FastCGI worker, it takes no requests: closing the socket
-	 * lighttpd gave it makes a stray request to its path fail at once instead of hanging. */
-	if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
-		dup2(fd, 0);
-		if (fd != 0)
-			close(fd);
 	}
 	if (!app->conf.callback_url || !*app->conf.callback_url) {
 		/* Idle without the environment: a handle it never uses would keep a recovered
