@@ -68,10 +68,11 @@ def failover_round(c, rnd, names):
     deadline = time.time() + 20
     while w.oks_after(t_kill) < 20 and time.time() < deadline:
         time.sleep(0.05)
+    diag = w.describe_errors(t_kill)
     w.stop()
     first = w.first_ok_after(t_kill)
     check(first is not None, {}, "round %d: no write succeeded after the master's death: %s"
-          % (rnd, w.describe_errors(t_kill)))
+          % (rnd, diag))
     new_m = c.master()
     check(new_m != m, {}, "round %d: a new master" % rnd)
     print("  round %d: master %d killed; site %d elected; writes again after %.3f s; %d acked"

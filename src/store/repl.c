@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -28,10 +29,37 @@
 static volatile uint64_t perm_failed;
 static volatile int panicked, startup_done;
 
+/* Role changes, with the time: what happened in a failover is otherwise invisible. */
+static void note(const char *what, int eid)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	LOG("replication %ld.%03ld: %s%s%.0d", (long)ts.tv_sec, ts.tv_nsec / 1000000, what,
+	    eid >= 0 ? " eid " : "", eid >= 0 ? eid : 0);
+}
+
 static void on_event(DB_ENV *env, u_int32_t event, void *info)
 {
 	(void)env;
-	(void)info;
+	switch (event) {
+	case DB_EVENT_REP_CLIENT:
+		note("this site is a replica", -1);
+		break;
+	case DB_EVENT_REP_DUPMASTER:
+		note("another site claims to be the master too; stepping down", -1);
+		break;
+	case DB_EVENT_REP_ELECTION_FAILED:
+		note("an election failed", -1);
+		break;
+	case DB_EVENT_REP_MASTER_FAILURE:
+		note("the master is gone", -1);
+		break;
+	case DB_EVENT_REP_ELECTED:
+		note("won an election", -1);
+		break;
+	default:
+		break;
+	}
 	switch (event) {
 	case DB_EVENT_REP_PERM_FAILED:
 		/* In the committing thread, before its commit returns (which returns 0). */
@@ -44,9 +72,10 @@ static void on_event(DB_ENV *env, u_int32_t event, void *info)
 		startup_done = 1;
 		break;
 	case DB_EVENT_REP_MASTER:
-		LOG("replication: this site is the master");
+		note("this site is the master", -1);
 		break;
 	case DB_EVENT_REP_NEWMASTER:
+		note("a new master", info ? *(int *)info : -1);
 		startup_done = 0; /* a new master: its first sync comes again */
 		break;
 	default:

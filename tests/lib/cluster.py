@@ -180,6 +180,7 @@ class Writers:
         self.acked = []
         self.answers = []  # (time, site, ErrorCode)
         self.errors = []  # (time, site, ErrorCode, ErrorInfo) of each failed call
+        self.inflight = {}  # thread name -> (start time, site) of the call it waits for
         self.lock = threading.Lock()
         self.stopping = False
         self.threads = []
@@ -190,6 +191,8 @@ class Writers:
         n = 0
         while not self.stopping and n < len(self.targets):
             to = self.targets[n]
+            with self.lock:
+                self.inflight[name] = (time.time(), site)
             try:
                 r = srv.follow_add(name, [to])
                 code = r.get("ErrorCode")
@@ -198,6 +201,7 @@ class Writers:
                 srv._drop_conn()
                 code, ok, r = -1, False, {}
             with self.lock:
+                del self.inflight[name]
                 self.answers.append((time.time(), site, code))
                 if not ok:
                     self.errors.append((time.time(), site, code,
@@ -222,13 +226,19 @@ class Writers:
             t.join(60)
 
     def describe_errors(self, since, limit=8):
+        """The failed calls since `since` by kind, and the calls still waiting (before stop)."""
         with self.lock:
             errs = [e for e in self.errors if e[0] > since]
+            waiting = ["site %d since %+.2fs" % (site, t0 - since)
+                       for t0, site in self.inflight.values()]
         kinds = {}
         for t, site, code, info in errs:
             kinds.setdefault((site, code, info), []).append(t - since)
-        return "; ".join("site %d: %s %s x%d (first at +%.2fs)" % (k[0], k[1], k[2], len(v), v[0])
-                         for k, v in list(kinds.items())[:limit])
+        out = ["site %d: %s %s x%d (first at +%.2fs)" % (k[0], k[1], k[2], len(v), v[0])
+               for k, v in list(kinds.items())[:limit]]
+        if waiting:
+            out.append("calls still waiting for an answer: " + ", ".join(waiting))
+        return "; ".join(out) or "no call answered"
 
     def first_ok_after(self, t):
         with self.lock:
