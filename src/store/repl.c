@@ -124,7 +124,10 @@ int repl_configure(struct store *s)
 	const struct store_repl *r = s->opts.repl;
 	DB_ENV *env = s->env;
 	int ret;
-	if ((ret = env->repmgr_set_ack_policy(env, ack_policy(r->ack))) != 0 ||
+	/* A group that has only two members yet (the third still joining) must not let one of
+	 * them elect itself alone when it loses sight of the other: that made two masters. */
+	if ((ret = env->rep_set_config(env, DB_REPMGR_CONF_2SITE_STRICT, 1)) != 0 ||
+	    (ret = env->repmgr_set_ack_policy(env, ack_policy(r->ack))) != 0 ||
 	    (ret = env->rep_set_priority(env, r->priority)) != 0 ||
 	    (ret = env->rep_set_timeout(env, DB_REP_ACK_TIMEOUT, r->ack_timeout_ms * 1000)) != 0 ||
 	    (ret = env->rep_set_timeout(env, DB_REP_ELECTION_TIMEOUT,
