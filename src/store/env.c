@@ -29,6 +29,7 @@
 #define TABLE_OPEN_TRIES 20
 #define TABLE_OPEN_BACKOFF_US 20000
 #define REPL_OPEN_POLL_US 10000 /* a worker looks this often whether its site is ready */
+#define REPL_OPEN_HOLD_MS 10000 /* then holds the open lock at most this long */
 
 const char *const store_table_files[T_COUNT] = {
 	"accounts.db", "edges.db", "following.db", "fans.db",
@@ -300,9 +301,11 @@ static int open_worker(struct store *s, char *err, size_t errlen)
 		if (gen) {
 			if ((fd = open_lock(s, err, errlen)) < 0)
 				return EAGAIN;
-			/* No open-lock watchdog: a replica's open waits (as long as it takes) for
-			 * a sync in progress to end. A process that died holding a mutex is the
-			 * site process's to notice; its recovery frees this one (store_orphaned). */
+			/* A longer watchdog than a single site's: a replica's open waits for a
+			 * sync in progress to end. But not for ever: an open blocked on a mutex of a
+			 * process that died holds the open lock that the site process needs to
+			 * recover after that death (a failover test found the site stuck so). */
+			holdwatch_start_for(REPL_OPEN_HOLD_MS);
 			ret = open_env_locked(s, err, errlen);
 			if (ret == 0 && (s->region_ino != gen || site_ready(s->dir) != gen))
 				ret = EAGAIN; /* recovered again meanwhile */
@@ -316,6 +319,7 @@ static int open_worker(struct store *s, char *err, size_t errlen)
 				site_leave(s->dir, s->member_fd);
 				s->member_fd = -1;
 			}
+			holdwatch_stop();
 			open_unlock(fd);
 			if (ret != EAGAIN)
 				return ret;

@@ -68,8 +68,13 @@ static void arm(long ms)
 
 void holdwatch_start(void)
 {
+	holdwatch_start_for(HOLD_MAX_MS);
+}
+
+void holdwatch_start_for(long ms)
+{
 	recovering = 0;
-	arm(HOLD_MAX_MS);
+	arm(ms);
 }
 
 void holdwatch_stop(void)

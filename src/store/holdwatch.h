@@ -4,6 +4,8 @@
 
 /* Around every hold of the open lock: past the bound, the process exits. */
 void holdwatch_start(void);
+/* The same with a bound of its own, in milliseconds. */
+void holdwatch_start_for(long ms);
 void holdwatch_stop(void);
 /* This process found dead processes and runs recovery: that may take long. */
 void holdwatch_recovering(void);
