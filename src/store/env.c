@@ -307,8 +307,10 @@ static int open_worker(struct store *s, char *err, size_t errlen)
 			 * recover after that death (a failover test found the site stuck so). */
 			holdwatch_start_for(REPL_OPEN_HOLD_MS);
 			ret = open_env_locked(s, err, errlen);
-			if (ret == 0 && (s->region_ino != gen || site_ready(s->dir) != gen))
-				ret = EAGAIN; /* recovered again meanwhile */
+			/* Panicked or recovered again meanwhile: the site process is on it. */
+			if (ret == DB_RUNRECOVERY ||
+			    (ret == 0 && (s->region_ino != gen || site_ready(s->dir) != gen)))
+				ret = EAGAIN;
 			if (ret == 0 && (s->member_fd = site_join(s->dir, gen)) < 0) {
 				snprintf(err, errlen, "%s: cannot register this process: %s", s->dir,
 					 strerror(errno));

@@ -79,7 +79,7 @@ static void unready(const char *dir)
 
 int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop)
 {
-	int lock = site_lock_take(opts->dir);
+	int lock = site_lock_take(opts->dir), abandoned = 0;
 	if (lock < 0) {
 		LOG("%s: another process runs this site's replication (%s)", opts->dir,
 		    "FOLLOW_ROLE=replication");
@@ -98,7 +98,7 @@ int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop)
 		if ((ret = repl_site_start(s)) != 0) {
 			if (ret == DB_REP_UNAVAIL)
 				LOG("replication: no site of the group answers yet; retrying");
-			store_close(s);
+			abandoned |= store_close(s);
 			usleep(SITE_RETRY_US);
 			continue;
 		}
@@ -107,9 +107,9 @@ int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop)
 			LOG("%s: cannot mark the environment ready: %s", opts->dir, strerror(errno));
 		serve(s, stop);
 		unready(opts->dir);
-		store_close(s);
+		abandoned |= store_close(s);
 	}
 	unready(opts->dir);
 	close(lock);
-	return 0;
+	return abandoned;
 }

@@ -210,7 +210,8 @@ int store_orphaned(const struct store *s);
 int store_needs_restart(const struct store *s);
 
 /* Replication. The site process (opts->repl_role STORE_REPL_SITE) of a replicated site: holds
- * the site until *stop is set (a signal handler sets it); -1 when another process holds it. */
+ * the site until *stop is set (a signal handler sets it); -1 when another process holds it, 1
+ * when a panicked environment kept memory Berkeley DB could not free (as store_close), else 0. */
 int store_site_run(const struct store_opts *opts, volatile sig_atomic_t *stop);
 
 /* What a replicated site's worker knows of the group. */

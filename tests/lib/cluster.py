@@ -19,9 +19,15 @@ __all__ = ["Cluster", "Writers", "ctl", "stats"]
 
 
 def ctl(site, *args):
-    """followctl on a site's config: its stdout (raises on a failure)."""
-    p = subprocess.run([FOLLOWCTL, "-q", "-c", site.conf_path()] + list(args),
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    """followctl on a site's config: its stdout (raises on a failure). Tried again for up to
+    15 s: a site whose replication process is recovering lets no process open it meanwhile."""
+    deadline = time.time() + 15
+    while True:
+        p = subprocess.run([FOLLOWCTL, "-q", "-c", site.conf_path()] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if p.returncode == 0 or time.time() > deadline or args[0] == "verify":
+            break
+        time.sleep(0.5)
     if p.returncode != 0:
         raise TestFailure("followctl %s failed (%d): %s" % (" ".join(args), p.returncode,
                                                              p.stderr.decode(errors="replace")))
