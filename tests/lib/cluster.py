@@ -195,8 +195,10 @@ class Writers:
     def _run(self, site, name):
         srv = self.cluster.sites[site]
         n = 0
-        while not self.stopping and n < len(self.targets):
-            to = self.targets[n]
+        # Round the targets again when they run out (a re-follow is acknowledged too): a writer
+        # that had nothing left to write before a kill measured nothing after it.
+        while not self.stopping:
+            to = self.targets[n % len(self.targets)]
             with self.lock:
                 self.inflight[name] = (time.time(), site)
             try:
