@@ -27,7 +27,7 @@
 #define REPL_CONNECT_POLL_US 2000
 
 static volatile uint64_t perm_failed;
-static volatile int panicked, startup_done;
+static volatile int panicked;
 
 /* Role changes, with the time: what happened in a failover is otherwise invisible. */
 static void note(const char *what, int eid)
@@ -42,6 +42,19 @@ static void on_event(DB_ENV *env, u_int32_t event, void *info)
 {
 	(void)env;
 	switch (event) {
+	case DB_EVENT_REP_PERM_FAILED:
+		/* In the committing thread, before its commit returns (which returns 0). */
+		__atomic_add_fetch(&perm_failed, 1, __ATOMIC_SEQ_CST);
+		break;
+	case DB_EVENT_PANIC:
+		panicked = 1;
+		break;
+	case DB_EVENT_REP_MASTER:
+		note("this site is the master", -1);
+		break;
+	case DB_EVENT_REP_NEWMASTER:
+		note("a new master", info ? *(int *)info : -1);
+		break;
 	case DB_EVENT_REP_CLIENT:
 		note("this site is a replica", -1);
 		break;
@@ -60,27 +73,6 @@ static void on_event(DB_ENV *env, u_int32_t event, void *info)
 	default:
 		break;
 	}
-	switch (event) {
-	case DB_EVENT_REP_PERM_FAILED:
-		/* In the committing thread, before its commit returns (which returns 0). */
-		__atomic_add_fetch(&perm_failed, 1, __ATOMIC_SEQ_CST);
-		break;
-	case DB_EVENT_PANIC:
-		panicked = 1;
-		break;
-	case DB_EVENT_REP_STARTUPDONE:
-		startup_done = 1;
-		break;
-	case DB_EVENT_REP_MASTER:
-		note("this site is the master", -1);
-		break;
-	case DB_EVENT_REP_NEWMASTER:
-		note("a new master", info ? *(int *)info : -1);
-		startup_done = 0; /* a new master: its first sync comes again */
-		break;
-	default:
-		break;
-	}
 }
 
 uint64_t repl_perm_failed(void)
@@ -93,15 +85,9 @@ int repl_panicked(void)
 	return panicked;
 }
 
-int repl_startup_done(void)
-{
-	return startup_done;
-}
-
 int repl_prepare(DB_ENV *env)
 {
 	panicked = 0;
-	startup_done = 0;
 	return env->set_event_notify(env, on_event);
 }
 
@@ -226,7 +212,6 @@ static size_t connected_sites(DB_ENV *env)
 int repl_worker_start(struct store *s)
 {
 	uint64_t until = clock_mono_ms() + REPL_CONNECT_WAIT_MS;
-	size_t need = acks_needed(s->opts.repl);
 	int ret = s->env->repmgr_start(s->env, 1, DB_REP_ELECTION);
 	if (ret == 0) {
 		/* Nobody had the site's socket: the site process is gone. This process must not
@@ -241,7 +226,6 @@ int repl_worker_start(struct store *s)
 	/* A worker sends its own commits to the others over connections of its own (their
 	 * state, in this process, is what repmgr_site_list says here): a commit made before
 	 * they are up gets no acknowledgement. So it waits for every site, or a while. */
-	(void)need;
 	while (connected_sites(s->env) + 1 < s->opts.repl->n_sites && clock_mono_ms() < until)
 		usleep(REPL_CONNECT_POLL_US);
 	return 0;

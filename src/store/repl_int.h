@@ -31,8 +31,6 @@ size_t repl_connected(struct store *s);
 uint64_t repl_perm_failed(void);
 /* The environment panicked under this process (DB_EVENT_PANIC). */
 int repl_panicked(void);
-/* The site process saw its first sync with a master end (DB_EVENT_REP_STARTUPDONE). */
-int repl_startup_done(void);
 /* Whether this site is the master now; 0 or a Berkeley DB error. */
 int repl_is_master(struct store *s, int *master);
 /* The master's index in the config's sites (this site's when it is the master), -1 when none
