@@ -3,10 +3,12 @@
 per call. Every family and the errors work; a FastCGI worker and a CGI process on the same data
 answer the same bytes for the suite's core calls; many CGI processes open and close the
 environment at once; and SIGKILLed CGI processes (a server's timeout) lose nothing acknowledged."""
+import fcntl
 import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import *  # noqa: E402,F401,F403
@@ -120,6 +122,29 @@ def test_run_by_hand_without_recovery(srv):
         check(b"recover" not in p.stderr.lower(), None,
               "a CGI process ran recovery on a healthy environment:\n%s"
               % p.stderr.decode("utf-8", "replace")[-2000:])
+
+
+def test_blocked_open_answers_an_envelope(srv):
+    """An open that stays blocked holding the open lock gives up after its bound (3 s,
+    src/store/holdwatch.c) so that the next process can recover: the call it carried gets 30006
+    and "please retry", HTTP 200, never the web server's 500. In life it blocks on a mutex a
+    killed process held; here the test holds the lock of Berkeley DB's registry that every open
+    takes. Once the test lets go, calls answer again."""
+    srv.import_accounts(["bo_a", "bo_b"])
+    expect_results(srv.follow_add("bo_a", ["bo_b"]), "ResultItem", [("bo_b", OK)])
+    fd = os.open(os.path.join(srv.rundir, "data", "__db.register"), os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX, 1, 1)  # the byte Berkeley DB's opens lock (F_SETLKW)
+        t0 = time.time()
+        r = srv.follow_check("bo_a", ["bo_b"])
+        took = time.time() - t0
+        expect_fail(r, INTERNAL_ERROR)
+        check("please retry" in r["ErrorInfo"], r, "the envelope says to retry")
+        print("  a blocked open answered 30006 after %.1f s" % took)
+    finally:
+        os.close(fd)  # drops the lock
+    expect_results(srv.follow_check("bo_a", ["bo_b"]), "ResultItem",
+                   [("bo_b", OK, {"FollowType": 2})], keys=CHECK_KEYS)
 
 
 def test_killed_processes_lose_nothing(srv):

@@ -16,6 +16,7 @@
 #include "common/metrics.h"
 #include "common/tick.h"
 #include "request/ratelimit.h"
+#include "store/holdwatch.h"
 
 /* The request in progress waits on a database that another process has since recovered. */
 static int app_stuck(void *ctx)
@@ -148,6 +149,10 @@ int main(int argc, char **argv)
 	 * a clear 30006 before it is replaced, rather than die with nothing said. */
 	conf_store_opts(&app.conf, &app.opts);
 	app.opts.lazy_tables = !dispatcher && http_is_cgi();
+	/* A worker that gives up holding the open lock (holdwatch.c) may be in the middle of a
+	 * call (after http_is_cgi: the answer depends on it). */
+	if (!dispatcher)
+		holdwatch_last_words(http_answer_stuck);
 	app.last_probe = 0;
 	app.store_lost = 0;
 	app.repl_cgi = 0;

@@ -15,7 +15,9 @@
 
 extern char **environ;
 
-static volatile sig_atomic_t in_handler; /* nothing of the answer is written yet */
+/* Nothing of the answer is written yet: from the start, since a CGI process opens the store
+ * before it reads the request, and an open can give up (holdwatch.c). */
+static volatile sig_atomic_t unanswered = 1;
 static http_stuck_check stuck_check;
 static void *stuck_ctx;
 
@@ -31,9 +33,15 @@ static void on_tick(int sig)
 	if (write(2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more to do */
 	}
-	if (in_handler)
-		http_write_all(1, HTTP_STUCK_ANSWER, sizeof(HTTP_STUCK_ANSWER) - 1);
+	cgi_answer_stuck();
 	_exit(75);
+}
+
+void cgi_answer_stuck(void)
+{
+	if (unanswered)
+		http_write_all(1, HTTP_STUCK_ANSWER, sizeof(HTTP_STUCK_ANSWER) - 1);
+	unanswered = 0;
 }
 
 static int stdin_read(void *src, char *buf, int n)
@@ -84,11 +92,9 @@ int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check 
 	}
 	if (http_read_request(environ, stdin_read, NULL, max_body, &req) != 0)
 		LOG("out of memory reading a request");
-	else {
-		in_handler = 1;
+	else
 		out = handle(&req, ctx);
-		in_handler = 0;
-	}
+	unanswered = 0;
 	ret = http_write_all(1, http_head, http_head_for(out ? out : http_out_of_memory)) ||
 	      http_write_all(1, out ? out : http_out_of_memory,
 			     strlen(out ? out : http_out_of_memory));

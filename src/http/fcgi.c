@@ -63,6 +63,16 @@ static void send_stuck_answer(void)
 		stuck_answer[at[i] + 3] = (unsigned char)current->requestId;
 	}
 	http_write_all(current->ipcFd, stuck_answer, sizeof(stuck_answer));
+	in_handler = 0; /* answered once */
+}
+
+/* libfcgi answers FCGX_IsCGI from a variable once it has been asked (http_is_cgi, at start). */
+void http_answer_stuck(void)
+{
+	if (FCGX_IsCGI())
+		cgi_answer_stuck();
+	else
+		send_stuck_answer();
 }
 
 static void on_stop(int sig)

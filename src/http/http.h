@@ -31,6 +31,11 @@ typedef int (*http_stuck_check)(void *ctx);
 /* Asked after each answer: non-zero ends the loop (the process should be replaced). */
 typedef int (*http_should_exit)(void *ctx);
 
+/* Async-signal-safe, for a process about to exit in the middle of a call: answers the request in
+ * progress with the stuck answer (30006, retry), if its handler has written nothing yet, so the
+ * caller gets an envelope instead of the web server's 500. */
+void http_answer_stuck(void);
+
 /* 1 when this process was started as plain CGI (stdin is no FastCGI listening socket). */
 int http_is_cgi(void);
 

@@ -23,6 +23,7 @@
 #define HOLD_MAX_MS 3000 /* an open or close takes milliseconds; recovery is exempt */
 
 static volatile sig_atomic_t recovering;
+static void (*last_words)(void);
 static timer_t timer;
 static int ready; /* 1 set up, -1 could not be */
 
@@ -36,6 +37,8 @@ static void on_timer(int sig)
 	if (write(2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more to do */
 	}
+	if (last_words)
+		last_words();
 	_exit(75);
 }
 
@@ -81,6 +84,11 @@ void holdwatch_stop(void)
 {
 	arm(0);
 	recovering = 0;
+}
+
+void holdwatch_last_words(void (*fn)(void))
+{
+	last_words = fn;
 }
 
 void holdwatch_recovering(void)
