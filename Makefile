@@ -89,9 +89,9 @@ build/follow-codes: build/obj/bin/follow_codes.o build/obj/common/errors.o
 console/codes.js: build/follow-codes
 	build/follow-codes > $@.tmp && mv $@.tmp $@
 
-cgi-bin/null.fcgi: src/bin/null_fcgi.c
+cgi-bin/null.fcgi: src/bin/null_fcgi.c src/http/fcgi_close.c src/http/fcgi_close.h
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $< -lfcgi
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $(filter %.c,$^) -lfcgi
 
 build/tests/%: tests/unit/%.c $(call obj,build/obj,$(TEST_SRCS))
 	@mkdir -p $(@D)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/fcgi_close.h"
+
 #define PAD_MAX 65536
 
 static const char head[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n";
@@ -50,6 +52,7 @@ int main(void)
 		n = padded(FCGX_GetParam("QUERY_STRING", r.envp), buf);
 		FCGX_PutStr(head, (int)sizeof(head) - 1, r.out);
 		FCGX_PutStr(buf, (int)n, r.out);
+		(void)fcgi_close_quickly(&r); /* as the service's loop does */
 		FCGX_Finish_r(&r);
 	}
 	return 0;

@@ -1,5 +1,6 @@
 /* fcgi.c - libfcgi's responder loop: reads each request once, writes each answer once. */
 #include "http/http.h"
+#include "http/fcgi_close.h"
 #include "http/request.h"
 
 #include <fastcgi.h>
@@ -173,6 +174,7 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		answer(&r, out ? out : http_out_of_memory);
 		free(out);
 		http_req_free(&req);
+		(void)fcgi_close_quickly(&r); /* else the graceful close: slower, as safe */
 		FCGX_Finish_r(&r);
 		in_request = 0;
 		tick_set(stopping ? 2000 : 0);
