@@ -33,6 +33,7 @@ static size_t padded(const char *query, char *buf)
 int main(void)
 {
 	static char buf[PAD_MAX];
+	char in[4096];
 	FCGX_Request r;
 	size_t n;
 	/* multiwatch stops it with SIGINT, which a shell script's `cmd &` leaves ignored in
@@ -49,6 +50,11 @@ int main(void)
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0)
 		return 1;
 	while (FCGX_Accept_r(&r) >= 0) {
+		/* Read, not parsed: a responder takes in its request (the service reads its body),
+		 * and only then can its connection end without libfcgi's wait (fcgi_close.c). */
+		while (FCGX_GetStr(in, (int)sizeof(in), r.in) > 0) {
+			/* discarded */
+		}
 		n = padded(FCGX_GetParam("QUERY_STRING", r.envp), buf);
 		FCGX_PutStr(head, (int)sizeof(head) - 1, r.out);
 		FCGX_PutStr(buf, (int)n, r.out);
