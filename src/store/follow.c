@@ -118,25 +118,28 @@ static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 		return ret;
 	for (i = 0; i < arg->n; i++) {
 		struct store_target *t = &arg->t[i];
-		uint32_t out, in;
-		if ((ret = account_get(s, txn, t->id, &a, &t->exists, 0)) != 0)
+		uint32_t out = 0, in = 0;
+		/* A relation first: an edge exists only between two accounts (a deletion takes
+		 * its edges with it, in one transaction), so a found edge saves the account's read,
+		 * one hash lookup of the three. */
+		if (!arg->counts && strcmp(t->id, arg->from) != 0 &&
+		    ((ret = edge_get(s, txn, arg->from, t->id, &out, 0)) != 0 ||
+		     (ret = edge_get(s, txn, t->id, arg->from, &in, 0)) != 0))
 			return ret;
-		if (!t->exists) {
-			t->result = STORE_TARGET_MISSING;
+		t->follow_type = (out ? 2 : 0) | (in ? 1 : 0);
+		if (t->follow_type) {
+			t->exists = 1;
 			continue;
 		}
-		if (arg->counts) {
+		if ((ret = account_get(s, txn, t->id, &a, &t->exists, 0)) != 0)
+			return ret;
+		if (!t->exists)
+			t->result = STORE_TARGET_MISSING;
+		else if (arg->counts) {
 			t->counts.followers = a.followers;
 			t->counts.following = a.following;
 			t->counts.mutual = a.mutual;
-			continue;
 		}
-		if (strcmp(t->id, arg->from) == 0)
-			continue;
-		if ((ret = edge_get(s, txn, arg->from, t->id, &out, 0)) != 0 ||
-		    (ret = edge_get(s, txn, t->id, arg->from, &in, 0)) != 0)
-			return ret;
-		t->follow_type = (out ? 2 : 0) | (in ? 1 : 0);
 	}
 	return 0;
 }
