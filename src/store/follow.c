@@ -54,7 +54,7 @@ static int follow_change_body(struct store *s, DB_TXN *txn, void *argp)
 	struct batch_arg *arg = argp;
 	int adding = arg->now != 0;
 	struct account fa, ta;
-	int ret, found;
+	int ret, found, changed = 0;
 	size_t i;
 
 	batch_reset(arg);
@@ -83,9 +83,13 @@ static int follow_change_body(struct store *s, DB_TXN *txn, void *argp)
 			     : edge_del(s, txn, arg->from, t->id, cur, back, &fa, &ta);
 		if (ret != 0 || (ret = account_put(s, txn, t->id, &ta)) != 0)
 			return ret;
-		t->changed = 1;
+		t->changed = changed = 1;
 	}
-	if ((ret = account_put(s, txn, arg->from, &fa)) != 0)
+	/* A batch that changed nothing (every target already in the asked-for state) writes
+	 * nothing on a single site: its commit then writes no log. Replicated, it still writes:
+	 * its commit waits for the acknowledgements, which cover every earlier record too, so
+	 * the OK of a retry after an unacknowledged write means that write reached the policy. */
+	if ((changed || s->opts.repl) && (ret = account_put(s, txn, arg->from, &fa)) != 0)
 		return ret;
 	return arg->origin ? outbox_append(s, txn, adding, arg->from, arg->t, arg->n, arg->origin)
 			   : 0;
