@@ -15,9 +15,7 @@
 
 #define TICK_MS 1000
 
-/* in_request: from a request's start until the work after its answer is done. */
 static volatile sig_atomic_t stopping, in_request;
-static volatile sig_atomic_t request_ticks; /* ticks seen since the request started */
 static volatile sig_atomic_t in_handler; /* nothing of the answer is written yet */
 static http_stuck_check stuck_check;
 static void *stuck_ctx;
@@ -82,29 +80,24 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stopping = 1;
-	/* libfcgi has a window before accept() where the flag is missed: the next tick ends an
-	 * idle process, so it never hangs there. */
 	FCGX_ShutdownPending();
+	/* libfcgi has a window before accept() where the flag is missed; never hang there. */
+	if (!in_request)
+		tick_set(2000);
 }
 
-/* The tick runs all the time, once a second: arming a timer around each request cost two
- * setitimer() calls per request (3% of a worker's time in a follow_check profile). A request
- * that has run for a whole period is asked whether it can still make progress (see
+/* While a request runs, a periodic tick asks whether the process can still make progress (see
  * http_stuck_check); when it cannot, exiting lets the web server start a fresh process. When
  * idle after a stop request, the tick ends the process. Only async-signal-safe calls here. */
 static void on_tick(int sig)
 {
 	static const char msg[] = "follow: worker stuck on a recovered database; exiting\n";
-	static sig_atomic_t stop_ticks;
 	(void)sig;
 	if (!in_request) {
-		/* A whole period after the stop: the loop had its chance to end cleanly. */
-		if (stopping && ++stop_ticks >= 2)
+		if (stopping)
 			_exit(0);
 		return;
 	}
-	if (++request_ticks < 2)
-		return; /* started within the last period */
 	if (stuck_check && stuck_check(stuck_ctx)) {
 		if (write(2, msg, sizeof(msg) - 1) < 0) {
 			/* nothing more to do */
@@ -166,13 +159,11 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 	}
 	prepare_stuck_answer();
 	current = &r;
-	if (tick_set(TICK_MS) != 0)
-		LOG("cannot start the tick: stuck requests are not noticed");
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
 		struct http_req req;
 		char *out = NULL;
-		request_ticks = 0;
 		in_request = 1;
+		tick_set(TICK_MS);
 		if (http_read_request(r.envp, fcgi_read, &r, max_body, &req) != 0)
 			LOG("out of memory reading a request");
 		else {
@@ -185,13 +176,13 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		http_req_free(&req);
 		(void)fcgi_close_quickly(&r); /* else the graceful close: slower, as safe */
 		FCGX_Finish_r(&r);
+		in_request = 0;
+		tick_set(stopping ? 2000 : 0);
 		if (should_exit && should_exit(ctx)) {
 			status = 1;
 			break;
 		}
-		in_request = 0;
 	}
-	tick_set(0); /* the caller closes the store the tick looks at */
 	FCGX_Free(&r, 1);
 	return status;
 }
