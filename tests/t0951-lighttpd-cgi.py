@@ -2,7 +2,8 @@
 """follow.fcgi as plain CGI under lighttpd's mod_cgi (conf/hosting/lighttpd-cgi.conf): one process
 per call. Every family and the errors work; a FastCGI worker and a CGI process on the same data
 answer the same bytes for the suite's core calls; many CGI processes open and close the
-environment at once; and SIGKILLed CGI processes (a server's timeout) lose nothing acknowledged."""
+environment at once; SIGKILLed CGI processes (a server's timeout) lose nothing acknowledged; and an
+open that stays blocked answers 30006, not the server's 500."""
 import fcntl
 import json
 import os

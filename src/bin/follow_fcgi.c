@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 	app.opts.lazy_tables = !dispatcher && http_is_cgi();
 	/* A worker that gives up holding the open lock (holdwatch.c) may be in the middle of a
 	 * call (after http_is_cgi: the answer depends on it). */
-	if (!dispatcher)
+	if (!dispatcher && !site)
 		holdwatch_last_words(http_answer_stuck);
 	app.last_probe = 0;
 	app.store_lost = 0;

@@ -34,9 +34,8 @@ static int input_ended(FCGX_Request *r)
 		long buffered = (long)(in->stop - in->rdNext);
 		if (buffered > 0) {
 			/* Reads only buffered bytes: no wait. */
-			int n = FCGX_GetStr(rest, (int)(buffered < (long)sizeof(rest) ? buffered
-										   : (long)sizeof(rest)),
-					    in);
+			int want = buffered < (long)sizeof(rest) ? (int)buffered : (int)sizeof(rest);
+			int n = FCGX_GetStr(rest, want, in);
 			if (n <= 0 || (drained += n) > DRAIN_MAX_BYTES)
 				return 0;
 			continue;

@@ -33,8 +33,8 @@ size_t http_head_for(const char *answer);
 int http_write_all(int fd, const void *p, size_t len);
 
 /* Serves the one request of a process started as plain CGI (cgi.c). */
-/* cgi.c's http_answer_stuck. */
-void cgi_answer_stuck(void);
 int cgi_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check stuck);
+/* http_answer_stuck for a CGI process (cgi.c). */
+void cgi_answer_stuck(void);
 
 #endif

@@ -164,9 +164,10 @@ class Cluster:
                 for k in range(0, len(tos), 100):
                     chunk = tos[k:k + 100]
                     while True:
-                        # A site recovering after a kill may fail a read meanwhile (a worker
-                        # exiting mid-call gets lighttpd's 500; see the issue note): what is
-                        # checked is that the follows are there once it answers.
+                        # A site recovering after a kill may fail a read meanwhile (30006 from
+                        # a worker that gives up on the recovered database, or no answer while
+                        # the site's processes restart): what is checked is that the follows
+                        # are there once it answers.
                         try:
                             r = self.sites[i].follow_check(f, chunk)
                         except Exception as e:  # noqa: BLE001 - tried again until deadline
