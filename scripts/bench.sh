@@ -7,6 +7,8 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 dur=${BENCH_SECONDS:-5}
+rounds=${BENCH_ROUNDS:-5}  # the table's column: this many interleaved rounds, medians reported
+rdur=${BENCH_ROUND_SECONDS:-3}
 procs=${BENCH_PROCS:-2}
 sweep=${BENCH_CONNS_LIST:-1 8 32 128}
 main=${BENCH_CONNS:-32}   # the table's column (it must be one of the sweep's)
@@ -79,15 +81,28 @@ endpoints=(
 	"null_star|/null/?pad=$star_size|BODY={}"
 	"get_star|/v4/follow/follow_get?$q|BODY=$(page star)"
 )
+# The plot's other columns: one run of each endpoint.
 declare -A rps
 for c in $sweep; do
+	[ "$c" = "$main" ] && continue
 	echo "bench: $c connections..." >&2
 	for e in "${endpoints[@]}"; do
 		IFS='|' read -r name path envs <<< "$e"
 		rps[$name,$c]=$(run "$c" "$path" "$envs")
 	done
 done
-rps[deep,$main]=$(run "$main" "/v4/follow/follow_get?$q" "BODY=$(page star "$deep")")
+# The table's column: the machine's speed drifts by a third within minutes (other tenants), so
+# one run of each endpoint compared an endpoint with a baseline measured under other weather.
+# Instead every endpoint runs once per round, each round's ratios are to that round's own
+# baseline, and the table reports the median round (the range beside it).
+declare -A per
+for ((r = 1; r <= rounds; r++)); do
+	echo "bench: $main connections, round $r of $rounds..." >&2
+	for e in "${endpoints[@]}" "deep|/v4/follow/follow_get?$q|BODY=$(page star "$deep")"; do
+		IFS='|' read -r name path envs <<< "$e"
+		per[$name]+="$(dur=$rdur run "$main" "$path" "$envs") "
+	done
+done
 
 info=$(curl -s "$base/v4/follow/follow_check?$q" -d "$check_body")
 # b1 follows b2 (2), and the random adds of the add runs may have made b2 follow b1 too (3).
@@ -106,24 +121,32 @@ mkdir -p "$tmp/cgi/www"
 } > "$tmp/cgi/lighttpd.conf"
 setsid lighttpd -D -f "$tmp/cgi/lighttpd.conf" & cgipid=$!
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$cgiport/null/" && break; sleep 0.1; done
-cginull=$(base=http://127.0.0.1:$cgiport run "$cgiconns" "/null/" BODY='{}')
-cgicheck=$(base=http://127.0.0.1:$cgiport run "$cgiconns" "/v4/follow/follow_check?$q" BODY="$check_body")
+for ((r = 1; r <= rounds; r++)); do
+	echo "bench: plain CGI, round $r of $rounds..." >&2
+	per[cginull]+="$(base=http://127.0.0.1:$cgiport dur=$rdur run "$cgiconns" "/null/" BODY='{}') "
+	per[cgicheck]+="$(base=http://127.0.0.1:$cgiport dur=$rdur run "$cgiconns" "/v4/follow/follow_check?$q" BODY="$check_body") "
+done
 
 . "$root/scripts/bench/rows.sh"
-printf '%-44s %10s %7s %7s\n' "endpoint ($procs FastCGI procs, $main conns, ${dur}s)" "requests/s" "ratio" "target"
-row "trivial FastCGI responder" "${rps[null,$main]}" "${rps[null,$main]}"
-row "follow_check, 2 targets" "${rps[check,$main]}" "${rps[null,$main]}" 0.85
-row "follow_get_info, 2 targets" "${rps[info,$main]}" "${rps[null,$main]}" 0.85
-row "follow_add, 1 random target" "${rps[add,$main]}" "${rps[null,$main]}" 0.7
-row "trivial, padded to $plain_size bytes" "${rps[null_plain,$main]}" "${rps[null_plain,$main]}"
-row "follow_get, 100 fans, no profiles" "${rps[get_plain,$main]}" "${rps[null_plain,$main]}" 0.6
-row "trivial, padded to $star_size bytes" "${rps[null_star,$main]}" "${rps[null_star,$main]}"
-row "follow_get, 100 fans with profiles" "${rps[get_star,$main]}" "${rps[null_star,$main]}" 0.5
-row "  the same, $((fans - 1000)) fans down" "${rps[deep,$main]}" "${rps[null_star,$main]}"
-printf '%-44s %10s %7s\n' "  deep page / first page" "" "$(ratio "${rps[deep,$main]}" "${rps[get_star,$main]}")"
+for e in "${endpoints[@]}"; do
+	name=${e%%|*}
+	rps[$name,$main]=$(median ${per[$name]})
+done
+printf '%-44s %10s %7s %7s\n' "endpoint ($procs FastCGI procs, $main conns)" "requests/s" "ratio" "target"
+printf '%-44s\n' "(medians of $rounds rounds of ${rdur}s; each round's ratio to its own baseline)"
+mrow "trivial FastCGI responder" "${per[null]}" "${per[null]}"
+mrow "follow_check, 2 targets" "${per[check]}" "${per[null]}" 0.85
+mrow "follow_get_info, 2 targets" "${per[info]}" "${per[null]}" 0.85
+mrow "follow_add, 1 random target" "${per[add]}" "${per[null]}" 0.7
+mrow "trivial, padded to $plain_size bytes" "${per[null_plain]}" "${per[null_plain]}"
+mrow "follow_get, 100 fans, no profiles" "${per[get_plain]}" "${per[null_plain]}" 0.6
+mrow "trivial, padded to $star_size bytes" "${per[null_star]}" "${per[null_star]}"
+mrow "follow_get, 100 fans with profiles" "${per[get_star]}" "${per[null_star]}" 0.5
+mrow "  the same, $((fans - 1000)) fans down" "${per[deep]}" "${per[null_star]}"
+mrow "  deep page / first page" "${per[deep]}" "${per[get_star]}"
 printf '%-44s\n' "plain CGI (lighttpd mod_cgi, $cgiconns conns)"
-row "trivial CGI program" "$cginull" "$cginull"
-row "follow_check, 2 targets, as plain CGI" "$cgicheck" "$cginull" 0.5
+mrow "trivial CGI program" "${per[cginull]}" "${per[cginull]}"
+mrow "follow_check, 2 targets, as plain CGI" "${per[cgicheck]}" "${per[cginull]}" 0.5
 
 # Requests/s against connections, one line per endpoint.
 dat=$out/throughput.dat
@@ -143,7 +166,7 @@ column -t "$dat"
 gnuplot <<PLOT
 set terminal svg size 900,560 dynamic font "sans,12"
 set output "$out/throughput.svg"
-set title "follow service beside a trivial FastCGI responder ($procs processes each, lighttpd, ${dur}s per point)"
+set title "follow service beside a trivial FastCGI responder ($procs processes each, lighttpd; ${dur}s per point, at $main the median of $rounds rounds)"
 set xlabel "connections"
 set ylabel "requests/s"
 set logscale x 2

@@ -7,3 +7,20 @@ row() { # label value baseline target
 	printf '%-44s %10.0f %7s %7s %5s\n' "$1" "$2" "$r" "${4:+>= $4}" \
 		"$([ -z "${4:-}" ] && echo "" || awk "BEGIN{print ($r >= $4) ? \"ok\" : \"MISS\"}")"
 }
+# The median of the numbers given as arguments.
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+# Rounds: label, the figure's requests/s round by round, the baseline's in the same rounds, target.
+# The ratio is the median of the rounds' own ratios, with their range beside the verdict.
+mrow() {
+	local -a v=($2) b=($3) rs=()
+	local i r lo hi
+	for i in "${!v[@]}"; do rs+=("$(awk "BEGIN{print ${v[$i]} / ${b[$i]}}")"); done
+	r=$(ratio "$(median "${rs[@]}")" 1)
+	lo=$(ratio "$(printf '%s\n' "${rs[@]}" | sort -g | head -1)" 1)
+	hi=$(ratio "$(printf '%s\n' "${rs[@]}" | sort -g | tail -1)" 1)
+	printf '%-44s %10.0f %7s %7s %5s  %s\n' "$1" "$(median "${v[@]}")" "$r" "${4:+>= $4}" \
+		"$([ -z "${4:-}" ] && echo "" || awk "BEGIN{print ($r >= $4) ? \"ok\" : \"MISS\"}")" \
+		"$([ "${#rs[@]}" -gt 1 ] && echo "rounds $lo-$hi")"
+}
