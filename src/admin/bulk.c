@@ -26,7 +26,7 @@
 #define STAGE_DIR "import.tmp"
 /* The stage's cache is its own (private, gone with the import): a quarter of the machine's
  * memory up to STAGE_CACHE_MB_MAX, or cache_mb when that is more. Writing 10M edges through the
- * default 64 MB took twice as long as through one that held them. Untouched memory costs
+ * old default 64 MB took twice as long as through one that held them. Untouched memory costs
  * nothing: the cache grows as pages come in. */
 #define STAGE_CACHE_MB_MAX (8 * 1024)
 #define TICK_EDGES 65536 /* edges written between two calls of the progress callback */

@@ -7,7 +7,11 @@
 #include <stdint.h>
 
 #define STORE_ID_MAX 32     /* bytes in a UserID, without the terminating NUL */
-#define STORE_CACHE_MB_DEFAULT 64 /* cache_mb when the config does not say */
+/* cache_mb when the config does not say. It costs what it holds: the cache region grows as pages
+ * come in; only the hash table that finds its pages, a mutex per bucket, is made whole at once
+ * (16 MB of region file at 256 MB, 4 MB at 64). At 64 MB, make bench's 100 MB of tables did not
+ * fit: follow_add evicted pages, and a fifth of a worker's time went to finding and writing them. */
+#define STORE_CACHE_MB_DEFAULT 256
 #define STORE_CACHE_MB_MIN 16
 #define STORE_CACHE_MB_MAX (1024 * 1024) /* a terabyte: far past any machine it runs on */
 #define STORE_CHANGE_MAX 20 /* targets of one follow_add or follow_delete (one webhook event) */
