@@ -17,7 +17,7 @@
  */
 #define IMPORT_CKP_KB (256 * 1024)
 
-static const struct txn_mode import_mode = {0, IMPORT_CKP_KB};
+static const struct txn_mode import_mode = {.ckp_kb = IMPORT_CKP_KB};
 
 struct edges_arg {
 	const struct admin_edge *e;

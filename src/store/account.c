@@ -50,7 +50,7 @@ static int account_check_body(struct store *s, DB_TXN *txn, void *argp)
 enum store_status store_account_check(struct store *s, struct store_target *t, size_t n)
 {
 	struct check_arg arg = {t, n};
-	return status_of(run_txn(s, account_check_body, &arg, 1));
+	return status_of(run_lookups(s, account_check_body, &arg));
 }
 
 enum store_status store_account_exists(struct store *s, const char *id, int *exists)

@@ -720,8 +720,9 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 			reconnected = 1;
 			continue; /* reopened at the top, with its connections awaited */
 		}
-		ret = s->env->txn_begin(s->env, NULL, &txn, m->begin_flags);
-		if (ret == 0) {
+		if (m->no_txn)
+			ret = body(s, NULL, arg);
+		else if ((ret = s->env->txn_begin(s->env, NULL, &txn, m->begin_flags)) == 0) {
 			ret = body(s, txn, arg);
 			if (ret == 0) {
 				/* The ack policy's verdict comes as an event during the commit. */
@@ -804,14 +805,21 @@ void store_deferred(struct store *s)
 
 int run_txn(struct store *s, txn_body body, void *arg, int readonly)
 {
-	static const struct txn_mode write = {0, CKP_KB}, read = {DB_READ_COMMITTED, 0};
+	static const struct txn_mode write = {.ckp_kb = CKP_KB};
+	static const struct txn_mode read = {.begin_flags = DB_READ_COMMITTED};
 	return run_txn_as(s, body, arg, readonly ? &read : &write);
+}
+
+int run_lookups(struct store *s, txn_body body, void *arg)
+{
+	static const struct txn_mode lookups = {.no_txn = 1};
+	return run_txn_as(s, body, arg, &lookups);
 }
 
 int run_snapshot(struct store *s, txn_body body, void *arg)
 {
-	static const struct txn_mode snapshot = {DB_TXN_SNAPSHOT, 0};
-	static const struct txn_mode read = {DB_READ_COMMITTED, 0};
+	static const struct txn_mode snapshot = {.begin_flags = DB_TXN_SNAPSHOT};
+	static const struct txn_mode read = {.begin_flags = DB_READ_COMMITTED};
 	return run_txn_as(s, body, arg, s->opts.repl ? &read : &snapshot);
 }
 

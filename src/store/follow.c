@@ -152,14 +152,14 @@ enum store_status store_follow_check(struct store *s, const char *from, struct s
 				     size_t n)
 {
 	struct batch_arg arg = {from, t, n, 0, 0, NULL};
-	return status_of(run_txn(s, follow_read_body, &arg, 1));
+	return status_of(run_lookups(s, follow_read_body, &arg));
 }
 
 enum store_status store_follow_info(struct store *s, const char *from, struct store_target *t,
 				    size_t n)
 {
 	struct batch_arg arg = {from, t, n, 0, 1, NULL};
-	return status_of(run_txn(s, follow_read_body, &arg, 1));
+	return status_of(run_lookups(s, follow_read_body, &arg));
 }
 
 /* ---- list pages ---- */

@@ -257,7 +257,7 @@ enum store_status store_profile_get(struct store *s, const char *const *ids, siz
 		memset(&out[i], 0, sizeof(out[i]));
 		exists[i] = 0;
 	}
-	return status_of(run_txn(s, get_body, &arg, 1));
+	return status_of(run_lookups(s, get_body, &arg));
 }
 
 void store_profile_free(struct store_profile *p)
