@@ -137,6 +137,20 @@ def test_get_info_request_wide_errors(srv):
     expect_fail_rows(srv, "follow/follow_get_info", request_wide_rows(a, b))
 
 
+def test_deleted_from_account_fails_whatever_the_targets(srv):
+    """The acting account is read only when no edge proved it exists: every shape of target list
+    must still end in the request-wide error once it is gone."""
+    u, f, g, m, n = setup_graph(srv, "dl_")
+    expect_ok(srv.account_delete([u]), ["ResultItem"])
+    for tos in ([f, g, m], [n], [u], [u, f], ["dl_ghost"], [u, "dl_ghost", m]):
+        for call in (srv.follow_check, srv.follow_get_info):
+            expect_fail(call(u, tos), NOT_IMPORTED, "From_Account")
+    # the others' edges to u went with it
+    expect_results(srv.follow_check(m, [u, f]), "ResultItem",
+                   [(u, NOT_IMPORTED, {"FollowType": 0}), (f, OK, {"FollowType": 0})],
+                   keys=CHECK_KEYS)
+
+
 def test_nul_in_target_is_30001_and_echoed(srv):
     u, f, g, m, n = setup_graph(srv, "nu_")
     z = {"FollowerCount": 0, "FollowingCount": 0, "MutualFollowingCount": 0}

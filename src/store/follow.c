@@ -109,17 +109,18 @@ enum store_status store_follow_delete(struct store *s, const char *from, struct 
 	return status_of(run_txn(s, follow_change_body, &arg, 0));
 }
 
-/* follow_check and follow_info: the same walk, reading relations or counters. */
+/* follow_check and follow_info: the same walk, reading relations or counters. The acting
+ * account is read last, and only when nothing read proved it exists: an edge exists only
+ * between two accounts (a deletion takes its edges with it, in one transaction). Without it the
+ * answer is the same error whatever the targets. */
 static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct batch_arg *arg = argp;
 	struct account a;
-	int ret;
+	int ret, from_seen = 0;
 	size_t i;
 
 	batch_reset(arg);
-	if ((ret = account_acting(s, txn, arg->from, &a, 0)) != 0)
-		return ret;
 	for (i = 0; i < arg->n; i++) {
 		struct store_target *t = &arg->t[i];
 		uint32_t out = 0, in = 0;
@@ -132,7 +133,7 @@ static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 			return ret;
 		t->follow_type = (out ? 2 : 0) | (in ? 1 : 0);
 		if (t->follow_type) {
-			t->exists = 1;
+			t->exists = from_seen = 1;
 			continue;
 		}
 		if ((ret = account_get(s, txn, t->id, &a, &t->exists, 0)) != 0)
@@ -144,8 +145,10 @@ static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 			t->counts.following = a.following;
 			t->counts.mutual = a.mutual;
 		}
+		if (t->exists && strcmp(t->id, arg->from) == 0)
+			from_seen = 1;
 	}
-	return 0;
+	return from_seen ? 0 : account_acting(s, txn, arg->from, &a, 0);
 }
 
 enum store_status store_follow_check(struct store *s, const char *from, struct store_target *t,
