@@ -37,8 +37,11 @@ static void find_params(char **envp, const char *v[P_COUNT])
 		v[i] = NULL;
 	for (; envp && *envp; envp++) {
 		const char *eq = strchr(*envp, '=');
-		size_t len = eq ? (size_t)(eq - *envp) : 0;
-		for (i = 0; eq && i < P_COUNT; i++)
+		size_t len;
+		if (!eq)
+			continue;
+		len = (size_t)(eq - *envp);
+		for (i = 0; i < P_COUNT; i++)
 			if (!v[i] && names[i].len == len && memcmp(*envp, names[i].name, len) == 0) {
 				v[i] = eq + 1; /* the first one, as FCGX_GetParam answers */
 				break;

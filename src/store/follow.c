@@ -109,10 +109,11 @@ enum store_status store_follow_delete(struct store *s, const char *from, struct 
 	return status_of(run_txn(s, follow_change_body, &arg, 0));
 }
 
-/* follow_check and follow_info: the same walk, reading relations or counters. The acting
- * account is read last, and only when nothing read proved it exists: an edge exists only
- * between two accounts (a deletion takes its edges with it, in one transaction). Without it the
- * answer is the same error whatever the targets. */
+/* follow_check and follow_info: the same walk, reading relations or counters. An edge exists
+ * only between two accounts (a deletion takes its edges with it, in one transaction), so a found
+ * edge saves the target's account read, and proves the acting account too: that one is read
+ * last, only when nothing read proved it (gone, the answer is the same error whatever the
+ * targets). */
 static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct batch_arg *arg = argp;
@@ -123,11 +124,9 @@ static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 	batch_reset(arg);
 	for (i = 0; i < arg->n; i++) {
 		struct store_target *t = &arg->t[i];
+		int self = strcmp(t->id, arg->from) == 0;
 		uint32_t out = 0, in = 0;
-		/* A relation first: an edge exists only between two accounts (a deletion takes
-		 * its edges with it, in one transaction), so a found edge saves the account's read,
-		 * one hash lookup of the three. */
-		if (!arg->counts && strcmp(t->id, arg->from) != 0 &&
+		if (!arg->counts && !self &&
 		    ((ret = edge_get(s, txn, arg->from, t->id, &out, 0)) != 0 ||
 		     (ret = edge_get(s, txn, t->id, arg->from, &in, 0)) != 0))
 			return ret;
@@ -145,8 +144,7 @@ static int follow_read_body(struct store *s, DB_TXN *txn, void *argp)
 			t->counts.following = a.following;
 			t->counts.mutual = a.mutual;
 		}
-		if (t->exists && strcmp(t->id, arg->from) == 0)
-			from_seen = 1;
+		from_seen |= self && t->exists;
 	}
 	return from_seen ? 0 : account_acting(s, txn, arg->from, &a, 0);
 }
