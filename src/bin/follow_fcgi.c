@@ -142,8 +142,10 @@ int main(int argc, char **argv)
 		conf_free(&app.conf);
 		return 1;
 	}
-	if (!(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err))) &&
-	    app.conf.rate_limit)
+	/* Without a limit nothing is counted: a plain CGI call need not map the counters. */
+	app.rate = NULL;
+	if (app.conf.rate_limit &&
+	    !(app.rate = ratelimit_open(app.conf.data_dir, route_count, err, sizeof(err))))
 		LOG("%s: rate_limit is not enforced by this process", err);
 	/* A store that cannot open (disk full, unwritable folder) still lets the process answer
 	 * a clear 30006 before it is replaced, rather than die with nothing said. */

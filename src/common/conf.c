@@ -396,11 +396,15 @@ int conf_is_admin(const struct conf *c, const char *id)
 	return 0;
 }
 
-/* mkdir -p: a fresh config's data_dir just works. */
+/* mkdir -p: a fresh config's data_dir just works. One stat when it exists (every plain CGI
+ * call asks). */
 int conf_make_data_dir(const struct conf *c)
 {
 	char buf[PATH_MAX];
 	char *p;
+	struct stat st;
+	if (stat(c->data_dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	if (snprintf(buf, sizeof(buf), "%s", c->data_dir) >= (int)sizeof(buf))
 		return -1;
 	for (p = buf + 1; *p; p++) {

@@ -23,6 +23,15 @@
 #define ENV_CACHE_REGION_MB 2048 /* a bigger cache is made of several regions this size */
 #define ENV_MAX_LOCKS 200000 /* locks and lock objects: a whole-store verify holds many */
 #define ENV_MAX_LOCKERS 4000
+/* Buckets of the lock objects' hash table. Left to Berkeley DB it is sized from ENV_MAX_LOCKS:
+ * 42 MB of __db.001, and each lock a plain CGI call takes lands on a page of it that process
+ * never touched (a page fault each). A few dozen objects are live at once (a verify's many
+ * only make longer chains); 4096 buckets make it 1.6 MB. */
+#define ENV_LOCK_BUCKETS 4096
+/* Mutexes guarding the cache's hash buckets, shared by modulo. One per bucket (Berkeley DB's
+ * default) put 120,000 of them in __db.002 at a 256 MB cache, one page fault per page read in a
+ * plain CGI call; a bucket is held for a chain walk, so a thousand do not contend. */
+#define ENV_MP_MUTEXES 1024
 #define ENV_LOG_BUFFER (1024 * 1024)
 #define CKP_KB 1024 /* a commit checkpoints once this much log was written since the last */
 #define CKP_CHECK_MS 1000 /* and a process asks at most this often */
@@ -82,7 +91,9 @@ int env_configure(DB_ENV *env, unsigned cache_mb)
 				      (int)(1 + (cache_mb - 1) / ENV_CACHE_REGION_MB))) != 0 ||
 	    (ret = env->set_lk_max_locks(env, ENV_MAX_LOCKS)) != 0 ||
 	    (ret = env->set_lk_max_objects(env, ENV_MAX_LOCKS)) != 0 ||
-	    (ret = env->set_lk_max_lockers(env, ENV_MAX_LOCKERS)) != 0)
+	    (ret = env->set_lk_max_lockers(env, ENV_MAX_LOCKERS)) != 0 ||
+	    (ret = env->set_lk_tablesize(env, ENV_LOCK_BUCKETS)) != 0 ||
+	    (ret = env->set_mp_mtxcount(env, ENV_MP_MUTEXES)) != 0)
 		return ret;
 	return env->set_lg_bsize(env, ENV_LOG_BUFFER);
 }
