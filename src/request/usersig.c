@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 #include <nettle/base64.h>
 #include <nettle/hmac.h>
-#include <nettle/memops.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,19 +216,42 @@ struct cached {
 
 static struct cached cache[CACHE_SLOTS];
 
+/* A sig (some 200 bytes) is hashed and compared on every call: 8 bytes at a step, where a
+ * byte at a time was 2% of a cheap call's worker time. */
+static uint64_t word_at(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
 static struct cached *cache_slot(const char *sig, size_t len)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	size_t i;
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)sig[i]) * 16777619u;
-	return &cache[h % CACHE_SLOTS];
+	uint64_t h = 14695981039346656037u; /* FNV-1a (64-bit), over words */
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		h = (h ^ word_at(sig + i)) * 1099511628211u;
+	for (; i < len; i++)
+		h = (h ^ (unsigned char)sig[i]) * 1099511628211u;
+	return &cache[(h ^ h >> 32) % CACHE_SLOTS];
+}
+
+/* Whether a and b (len bytes each) are equal, in a time that depends on len alone. */
+static int same_secret(const char *a, const char *b, size_t len)
+{
+	uint64_t diff = 0;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		diff |= word_at(a + i) ^ word_at(b + i);
+	for (; i < len; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
 }
 
 static int cache_find(const char *sig, size_t len, const char *key, struct claims *out)
 {
 	const struct cached *c = cache_slot(sig, len);
-	if (!c->siglen || c->siglen != len || !memeql_sec(c->sig, sig, len) ||
+	if (!c->siglen || c->siglen != len || !same_secret(c->sig, sig, len) ||
 	    strcmp(c->key, key) != 0)
 		return 0;
 	*out = (struct claims){c->identifier, c->sdkappid, c->deadline};
@@ -267,7 +290,7 @@ int usersig_verify(const char *sig, const char *key, uint32_t sdkappid, const ch
 		code = ERR_SIG_DECODE;
 	} else if (usersig_hmac(key, d.identifier, (uint32_t)d.sdkappid, d.time, d.expire,
 				d.userbuf, want, sizeof(want)) != 0 ||
-		   strlen(d.sig) != strlen(want) || !memeql_sec(d.sig, want, strlen(want))) {
+		   strlen(d.sig) != strlen(want) || !same_secret(d.sig, want, strlen(want))) {
 		snprintf(info, infolen, "usersig signature does not verify with this app's key");
 		code = ERR_SIG_VERIFY;
 	} else {
