@@ -6,18 +6,22 @@
 #include <fastcgi.h>
 #include <fcgiapp.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
-#include "common/tick.h"
 
-#define TICK_MS 1000
+#define WATCH_MS 1000 /* the watchdog's period */
+#define WATCH_STACK (64 * 1024)
 
 static volatile sig_atomic_t stopping, in_request;
-static volatile sig_atomic_t in_handler; /* nothing of the answer is written yet */
+/* 1 while nothing of the answer is written yet. Whoever takes it (the loop, to write the
+ * answer; the watchdog or a signal handler, to write the stuck answer) owns the connection. */
+static int in_handler;
 static http_stuck_check stuck_check;
 static void *stuck_ctx;
 static FCGX_Request *current; /* the request being served, for the stuck answer */
@@ -58,14 +62,13 @@ static void send_stuck_answer(void)
 	size_t body = FCGI_HEADER + STUCK_LEN;
 	size_t at[3] = {0, body, body + FCGI_HEADER};
 	int i;
-	if (!in_handler || !current || current->ipcFd < 0)
+	if (!current || current->ipcFd < 0 || !__atomic_exchange_n(&in_handler, 0, __ATOMIC_SEQ_CST))
 		return;
 	for (i = 0; i < 3; i++) {
 		stuck_answer[at[i] + 2] = (unsigned char)(current->requestId >> 8);
 		stuck_answer[at[i] + 3] = (unsigned char)current->requestId;
 	}
 	http_write_all(current->ipcFd, stuck_answer, sizeof(stuck_answer));
-	in_handler = 0; /* answered once */
 }
 
 /* libfcgi answers FCGX_IsCGI from a variable once it has been asked (http_is_cgi, at start). */
@@ -82,30 +85,67 @@ static void on_stop(int sig)
 	(void)sig;
 	stopping = 1;
 	FCGX_ShutdownPending();
-	/* libfcgi has a window before accept() where the flag is missed; never hang there. */
-	if (!in_request)
-		tick_set(2000);
 }
 
-/* While a request runs, a periodic tick asks whether the process can still make progress (see
- * http_stuck_check); when it cannot, exiting lets the web server start a fresh process. When
- * idle after a stop request, the tick ends the process. Only async-signal-safe calls here. */
-static void on_tick(int sig)
+/*
+ * The watchdog: a thread that wakes every WATCH_MS. While a request runs, it asks whether the
+ * process can still make progress (see http_stuck_check); when it cannot, exiting lets the web
+ * server start a fresh process. libfcgi has a window before accept() where a stop request is
+ * missed: idle and asked to stop at two wakes in a row, it ends the process.
+ * A thread, not SIGALRM: arming and disarming a timer around each request was two system calls
+ * per call (3% of a check's worker time), and a timer left running would interrupt the poll()
+ * libfcgi makes after accept(), which then drops the connection. It takes no signals (they stay
+ * the loop's, to interrupt accept()), and touches only what a signal handler could.
+ */
+static void *watch(void *arg)
 {
 	static const char msg[] = "follow: worker stuck on a recovered database; exiting\n";
-	(void)sig;
-	if (!in_request) {
-		if (stopping)
-			_exit(0);
-		return;
-	}
-	if (stuck_check && stuck_check(stuck_ctx)) {
-		if (write(2, msg, sizeof(msg) - 1) < 0) {
-			/* nothing more to do */
+	const struct timespec period = {WATCH_MS / 1000, (WATCH_MS % 1000) * 1000000L};
+	int idle_stops = 0;
+	(void)arg;
+	for (;;) {
+		nanosleep(&period, NULL); /* a cancellation point: http_serve ends the thread here */
+		if (!in_request) {
+			idle_stops = stopping ? idle_stops + 1 : 0;
+			if (idle_stops >= 2)
+				_exit(0);
+			continue;
 		}
-		send_stuck_answer();
-		_exit(75);
+		idle_stops = 0;
+		if (stuck_check && stuck_check(stuck_ctx)) {
+			if (write(2, msg, sizeof(msg) - 1) < 0) {
+				/* nothing more to do */
+			}
+			send_stuck_answer();
+			_exit(75);
+		}
 	}
+	return NULL;
+}
+
+/* Starts the watchdog with every signal blocked in it. 0 on success. */
+static int watch_start(pthread_t *t)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	int ret;
+	if (sigfillset(&all) != 0 || pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
+		return -1;
+	if ((ret = pthread_attr_init(&attr)) == 0) {
+		if ((ret = pthread_attr_setstacksize(&attr, WATCH_STACK)) == 0)
+			ret = pthread_create(t, &attr, watch, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	if (pthread_sigmask(SIG_SETMASK, &old, NULL) != 0)
+		LOG("cannot unblock signals after starting the watchdog");
+	return ret == 0 ? 0 : -1;
+}
+
+/* Before the store the stuck check looks at goes away. */
+static void watch_stop(pthread_t t)
+{
+	if (pthread_cancel(t) != 0 || pthread_join(t, NULL) != 0)
+		LOG("cannot stop the watchdog thread");
 }
 
 static int install_signals(void)
@@ -118,10 +158,6 @@ static int install_signals(void)
 	 * other signals; scripts/multiwatch-signal.sh picks one that arrives as SIGINT). */
 	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
 	    sigaction(SIGUSR1, &sa, NULL) != 0)
-		return -1;
-	sa.sa_handler = on_tick;
-	sa.sa_flags = SA_RESTART; /* the tick must not disturb the request's own system calls */
-	if (sigaction(SIGALRM, &sa, NULL) != 0)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	sa.sa_flags = 0;
@@ -150,6 +186,7 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 {
 	int status = 0;
 	FCGX_Request r;
+	pthread_t watchdog;
 	if (FCGX_IsCGI())
 		return cgi_serve(max_body, handle, ctx, stuck);
 	stuck_check = stuck;
@@ -166,17 +203,24 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 	 * just ignores it. */
 	(void)mallopt(M_MXFAST, 0);
 	current = &r;
+	if (watch_start(&watchdog) != 0) {
+		LOG("cannot start the watchdog thread");
+		FCGX_Free(&r, 1);
+		return -1;
+	}
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
 		struct http_req req;
 		char *out = NULL;
 		in_request = 1;
-		tick_set(TICK_MS);
 		if (http_read_request(r.envp, fcgi_read, &r, max_body, &req) != 0)
 			LOG("out of memory reading a request");
 		else {
-			in_handler = 1;
+			__atomic_store_n(&in_handler, 1, __ATOMIC_SEQ_CST);
 			out = handle(&req, ctx);
-			in_handler = 0;
+			/* The watchdog answered for a handler it took for stuck, and is exiting. */
+			if (!__atomic_exchange_n(&in_handler, 0, __ATOMIC_SEQ_CST))
+				for (;;)
+					pause();
 		}
 		answer(&r, out ? out : http_out_of_memory);
 		free(out);
@@ -184,12 +228,12 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 		(void)fcgi_close_quickly(&r); /* else the graceful close: slower, as safe */
 		FCGX_Finish_r(&r);
 		in_request = 0;
-		tick_set(stopping ? 2000 : 0);
 		if (should_exit && should_exit(ctx)) {
 			status = 1;
 			break;
 		}
 	}
+	watch_stop(watchdog);
 	FCGX_Free(&r, 1);
 	return status;
 }
