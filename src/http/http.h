@@ -23,8 +23,9 @@ struct http_req {
  * head and body, sent as it is (/metrics: text, and 403 for those not allowed). */
 typedef char *(*http_handler)(const struct http_req *req, void *ctx);
 
-/* Asked about once a second while a request runs, from a signal handler (so it may only make
- * async-signal-safe calls): non-zero means the request can never finish, and the process exits
+/* Asked about once a second while a request runs, from a signal handler (plain CGI) or from a
+ * watchdog thread (FastCGI), so it may only make async-signal-safe calls and read what the
+ * request leaves in place: non-zero means the request can never finish, and the process exits
  * so that the web server replaces it. */
 typedef int (*http_stuck_check)(void *ctx);
 

@@ -4,6 +4,7 @@
 #include "request/reply.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,15 +59,26 @@ static inline void put_char(struct reply *r, char c)
 		r->buf[r->len++] = c;
 }
 
+/* Whether any of the 8 bytes in w needs an escape: below ' ', '"' or '\\' (the exact tests
+ * "has a byte less than n" and "has a zero byte", for all 8 bytes at once). */
+static inline int needs_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+	return ((((w - ones * ' ') & ~w) | ((quote - ones) & ~quote) |
+		 ((backslash - ones) & ~backslash)) & highs) != 0;
+}
+
 /* A JSON string: quotes, the short escapes, \u00XX for the other control bytes; '/' and bytes
  * from 0x7f up as they are (JSON_C_TO_STRING_NOSLASHESCAPE). Room for the worst case is made
- * once, so the common byte is one table look-up and one store. */
+ * once; 8 bytes that need no escape (nearly all of them: ids, keys, nicks) are copied at once,
+ * where a byte at a time was 5% of a worker's samples under a page of 100 fans. */
 static void put_string(struct reply *r, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	static const char short_esc[32] = {['\b'] = 'b', ['\n'] = 'n', ['\r'] = 'r',
 					   ['\t'] = 't', ['\f'] = 'f'};
-	size_t i;
+	size_t i = 0, end;
 	char *o;
 	if (n > (SIZE_MAX - 2) / 6 || grow(r, 6 * n + 2) != 0) {
 		r->failed = 1;
@@ -74,21 +86,33 @@ static void put_string(struct reply *r, const char *s, size_t n)
 	}
 	o = r->buf + r->len;
 	*o++ = '"';
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= ' ' && c != '"' && c != '\\') {
-			*o++ = (char)c;
-		} else if (c >= ' ') {
-			*o++ = '\\';
-			*o++ = (char)c;
-		} else if (short_esc[c]) {
-			*o++ = '\\';
-			*o++ = short_esc[c];
-		} else {
-			memcpy(o, "\\u00", 4);
-			o[4] = hex[c >> 4];
-			o[5] = hex[c & 0xf];
-			o += 6;
+	while (i < n) {
+		uint64_t w;
+		if (n - i >= sizeof(w)) {
+			memcpy(&w, s + i, sizeof(w));
+			if (!needs_escape(w)) {
+				memcpy(o, &w, sizeof(w));
+				o += sizeof(w);
+				i += sizeof(w);
+				continue;
+			}
+		}
+		for (end = n - i >= sizeof(w) ? i + sizeof(w) : n; i < end; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c >= ' ' && c != '"' && c != '\\') {
+				*o++ = (char)c;
+			} else if (c >= ' ') {
+				*o++ = '\\';
+				*o++ = (char)c;
+			} else if (short_esc[c]) {
+				*o++ = '\\';
+				*o++ = short_esc[c];
+			} else {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[c >> 4];
+				o[5] = hex[c & 0xf];
+				o += 6;
+			}
 		}
 	}
 	*o++ = '"';
@@ -116,12 +140,20 @@ static int enter(struct reply *r, reply_node node, char closer)
 	return 0;
 }
 
+/* A key is a field name of ours (reply.h): nothing to escape, one copy. A page of 100 fans
+ * writes 600 of them; through put_string they were a tenth of its instructions. */
 static int enter_key(struct reply *r, reply_node obj, const char *key)
 {
-	if (enter(r, obj, '}') != 0)
+	size_t n = strlen(key);
+	char *o;
+	if (enter(r, obj, '}') != 0 || grow(r, n + 3) != 0)
 		return -1;
-	put_string(r, key, strlen(key));
-	put_char(r, ':');
+	o = r->buf + r->len;
+	o[0] = '"';
+	memcpy(o + 1, key, n);
+	o[n + 1] = '"';
+	o[n + 2] = ':';
+	r->len += n + 3;
 	return 0;
 }
 

@@ -39,6 +39,9 @@ struct reply {
 	struct reply_results results; /* the ResultCodes written, for the metrics */
 };
 
+/* Every `key` and `idkey` below is one of the API's own field names (letters and '_'), written
+ * as it is: never a caller's text, which goes in values. */
+
 /* Starts an OK envelope. */
 void reply_init(struct reply *r);
 /* Replaces whatever was built by a FAIL envelope; info NULL means the code's default text. */
