@@ -19,6 +19,7 @@
 #define WATCH_STACK (64 * 1024)
 
 static volatile sig_atomic_t stopping, in_request;
+static unsigned long accepted; /* requests taken so far: the watchdog tells one from the next */
 /* 1 while nothing of the answer is written yet. Whoever takes it (the loop, to write the
  * answer; the watchdog or a signal handler, to write the stuck answer) owns the connection. */
 static int in_handler;
@@ -90,8 +91,11 @@ static void on_stop(int sig)
 /*
  * The watchdog: a thread that wakes every WATCH_MS. While a request runs, it asks whether the
  * process can still make progress (see http_stuck_check); when it cannot, exiting lets the web
- * server start a fresh process. libfcgi has a window before accept() where a stop request is
- * missed: idle and asked to stop at two wakes in a row, it ends the process.
+ * server start a fresh process. It judges only a request that was already running at its
+ * previous wake, as the SIGALRM armed at a request's start did: one that began since may be on
+ * its way to finding the recovery and reopening, and is no more stuck than a new one.
+ * libfcgi has a window before accept() where a stop request is missed: idle and asked to stop
+ * at two wakes in a row, it ends the process.
  * A thread, not SIGALRM: arming and disarming a timer around each request was two system calls
  * per call (3% of a check's worker time), and a timer left running would interrupt the poll()
  * libfcgi makes after accept(), which then drops the connection. It takes no signals (they stay
@@ -102,6 +106,7 @@ static void *watch(void *arg)
 	static const char msg[] = "follow: worker stuck on a recovered database; exiting\n";
 	const struct timespec period = {WATCH_MS / 1000, (WATCH_MS % 1000) * 1000000L};
 	int idle_stops = 0;
+	unsigned long seen = 0, now;
 	(void)arg;
 	for (;;) {
 		nanosleep(&period, NULL); /* a cancellation point: http_serve ends the thread here */
@@ -112,6 +117,11 @@ static void *watch(void *arg)
 			continue;
 		}
 		idle_stops = 0;
+		now = __atomic_load_n(&accepted, __ATOMIC_SEQ_CST);
+		if (now != seen) {
+			seen = now; /* begun since the last wake */
+			continue;
+		}
 		if (stuck_check && stuck_check(stuck_ctx)) {
 			if (write(2, msg, sizeof(msg) - 1) < 0) {
 				/* nothing more to do */
@@ -211,6 +221,7 @@ int http_serve(size_t max_body, http_handler handle, void *ctx, http_stuck_check
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
 		struct http_req req;
 		char *out = NULL;
+		__atomic_add_fetch(&accepted, 1, __ATOMIC_SEQ_CST);
 		in_request = 1;
 		if (http_read_request(r.envp, fcgi_read, &r, max_body, &req) != 0)
 			LOG("out of memory reading a request");
