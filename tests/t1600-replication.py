@@ -33,7 +33,9 @@ def test_writes_reach_every_site(_srv):
         for i in range(3):
             c.sites[i].must_add("a%d" % i, ["t%d" % k for k in range(10)])
         edges = [("a%d" % i, "t%d" % k) for i in range(3) for k in range(10)]
-        c.check_edges(edges, timeout=2)
+        # Quorum acks leave one site free to lag: seconds under the sanitizer build while the
+        # group has just formed (a clean-clone run saw 2 s pass without the third site).
+        c.check_edges(edges, timeout=10)
         print("  writes through each site seen on all three within %.3f s" % (time.time() - t0))
         same = c.wait_same(10)
         check("a2\tt9" in same or "t9" in same, {}, "the export holds the follows")
