@@ -144,16 +144,11 @@ static int enter(struct reply *r, reply_node node, char closer)
  * writes 600 of them; through put_string they were a tenth of its instructions. */
 static int enter_key(struct reply *r, reply_node obj, const char *key)
 {
-	size_t n = strlen(key);
-	char *o;
-	if (enter(r, obj, '}') != 0 || grow(r, n + 3) != 0)
+	if (enter(r, obj, '}') != 0)
 		return -1;
-	o = r->buf + r->len;
-	o[0] = '"';
-	memcpy(o + 1, key, n);
-	o[n + 1] = '"';
-	o[n + 2] = ':';
-	r->len += n + 3;
+	put_char(r, '"');
+	put(r, key, strlen(key));
+	put(r, "\":", 2);
 	return 0;
 }
 
