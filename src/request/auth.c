@@ -22,44 +22,36 @@ static int parse_u32(const char *s, unsigned long *out)
 	return (errno || *end || *out > 0xffffffffUL) ? -1 : 0;
 }
 
-struct params {
-	char *sdkappid, *identifier, *usersig, *random, *contenttype;
-	int bad_sdkappid, bad_identifier, bad_usersig, bad_random, bad_contenttype;
-};
+/* The query's credentials, in the order spec §1 checks them. */
+enum { Q_SDKAPPID, Q_IDENTIFIER, Q_USERSIG, Q_RANDOM, Q_CONTENTTYPE, Q_COUNT };
 
-static void params_free(struct params *p)
+static int check(const struct app *app, const struct query_param *q, enum family family,
+		 char *info, size_t infolen)
 {
-	free(p->sdkappid);
-	free(p->identifier);
-	free(p->usersig);
-	free(p->random);
-	free(p->contenttype);
-}
-
-static int check(const struct app *app, const struct params *p, enum family family, char *info,
-		 size_t infolen)
-{
+	const char *sdkappid = q[Q_SDKAPPID].value, *identifier = q[Q_IDENTIFIER].value,
+		   *usersig = q[Q_USERSIG].value, *random = q[Q_RANDOM].value,
+		   *contenttype = q[Q_CONTENTTYPE].value;
 	unsigned long n;
 	int code;
 #define FAIL(code, ...) return snprintf(info, infolen, __VA_ARGS__), (code)
-	if (!p->sdkappid)
+	if (!sdkappid)
 		FAIL(ERR_NO_SDKAPPID, "sdkappid is missing from the query string");
-	if (p->bad_sdkappid || parse_u32(p->sdkappid, &n) != 0 || n != app->conf.sdkappid)
+	if (q[Q_SDKAPPID].bad || parse_u32(sdkappid, &n) != 0 || n != app->conf.sdkappid)
 		FAIL(ERR_BAD_SDKAPPID, "sdkappid is not a configured app");
-	if (!p->identifier || p->bad_identifier || !*p->identifier)
+	if (!identifier || q[Q_IDENTIFIER].bad || !*identifier)
 		FAIL(ERR_QUERY, "identifier is missing or malformed");
-	if (!p->usersig)
+	if (!usersig)
 		FAIL(ERR_QUERY, "usersig is missing");
-	if (!*p->usersig)
+	if (!*usersig)
 		FAIL(ERR_SIG_EMPTY, "usersig is empty");
-	if (!p->random || p->bad_random || parse_u32(p->random, &n) != 0)
+	if (!random || q[Q_RANDOM].bad || parse_u32(random, &n) != 0)
 		FAIL(ERR_QUERY, "random is missing or not a decimal uint32");
-	if (!p->contenttype || strcmp(p->contenttype, "json") != 0)
+	if (!contenttype || strcmp(contenttype, "json") != 0)
 		FAIL(ERR_QUERY, "contenttype is missing or not json");
-	if ((code = usersig_verify(p->usersig, app->conf.secret_key, app->conf.sdkappid,
-				   p->identifier, time(NULL), info, infolen)) != 0)
+	if ((code = usersig_verify(usersig, app->conf.secret_key, app->conf.sdkappid, identifier,
+				   time(NULL), info, infolen)) != 0)
 		return code;
-	if (!conf_is_admin(&app->conf, p->identifier))
+	if (!conf_is_admin(&app->conf, identifier))
 		FAIL(family == FAMILY_FOLLOW ? ERR_FOLLOW_NOT_ADMIN : ERR_NOT_ADMIN,
 		     "identifier is not an app administrator");
 #undef FAIL
@@ -69,19 +61,19 @@ static int check(const struct app *app, const struct params *p, enum family fami
 int auth_check(const struct app *app, const struct http_req *req, enum family family,
 	       char *info, size_t infolen)
 {
-	struct params p;
+	struct query_param q[Q_COUNT] = {
+		[Q_SDKAPPID] = {.name = "sdkappid"},	   [Q_IDENTIFIER] = {.name = "identifier"},
+		[Q_USERSIG] = {.name = "usersig"},	   [Q_RANDOM] = {.name = "random"},
+		[Q_CONTENTTYPE] = {.name = "contenttype"},
+	};
+	char *block;
 	int code;
-	memset(&p, 0, sizeof(p));
-	if (query_get(req->query, "sdkappid", &p.sdkappid, &p.bad_sdkappid) < 0 ||
-	    query_get(req->query, "identifier", &p.identifier, &p.bad_identifier) < 0 ||
-	    query_get(req->query, "usersig", &p.usersig, &p.bad_usersig) < 0 ||
-	    query_get(req->query, "random", &p.random, &p.bad_random) < 0 ||
-	    query_get(req->query, "contenttype", &p.contenttype, &p.bad_contenttype) < 0) {
+	if (query_find(req->query, q, Q_COUNT, &block) < 0) {
 		snprintf(info, infolen, "out of memory");
 		code = family == FAMILY_FOLLOW ? ERR_INTERNAL : ERR_ACCOUNT_INTERNAL;
 	} else {
-		code = check(app, &p, family, info, infolen);
+		code = check(app, q, family, info, infolen);
 	}
-	params_free(&p);
+	free(block);
 	return code;
 }

@@ -1,4 +1,4 @@
-/* query.c - URL query-string lookup and percent-decoding. */
+/* query.c - URL query-string parameters, percent-decoded. */
 #include "request/query.h"
 
 #include <stdlib.h>
@@ -15,47 +15,72 @@ static int hexval(int c)
 	return -1;
 }
 
-static char *decode(const char *s, size_t len, int *bad)
+/* Decodes the len bytes at s into out (room for len + 1); returns the byte after its NUL. Runs
+ * with nothing to decode are copied whole: a UserSig has none, and a byte-wise loop over its
+ * 200-odd bytes was 5% of a follow_check's instructions. */
+static char *decode(const char *s, size_t len, char *out, int *bad)
 {
-	char *out = malloc(len + 1), *o = out;
-	size_t i;
-	if (!out)
-		return NULL;
-	for (i = 0; i < len; i++) {
+	char *o = out;
+	size_t i = 0;
+	while (i < len) {
+		size_t run = strcspn(s + i, "%+&");
+		if (run > len - i)
+			run = len - i;
+		memcpy(o, s + i, run);
+		o += run;
+		if ((i += run) >= len)
+			break;
 		if (s[i] == '+') {
 			*o++ = ' ';
-		} else if (s[i] == '%') {
+		} else {
 			int hi = i + 2 < len ? hexval((unsigned char)s[i + 1]) : -1;
 			int lo = hi >= 0 ? hexval((unsigned char)s[i + 2]) : -1;
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				*bad = 1;
 				*o++ = '%';
+				i++;
 				continue;
 			}
 			*o++ = (char)(hi << 4 | lo);
 			i += 2;
-		} else {
-			*o++ = s[i];
 		}
+		i++;
 	}
-	*o = '\0';
-	return out;
+	*o++ = '\0';
+	return o;
 }
 
-int query_get(const char *query, const char *name, char **out, int *bad)
+/* One pass and one allocation for every parameter of a call: a scan and a malloc per name were
+ * 7% of a follow_check's instructions. A value decodes to no more bytes than it has, so each
+ * `name=value` has room in the block for its value and the NUL. */
+int query_find(const char *query, struct query_param *p, size_t n, char **block)
 {
-	size_t nlen = strlen(name);
-	const char *p = query;
-	*out = NULL;
-	*bad = 0;
-	while (p && *p) {
-		const char *end = strchr(p, '&');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			*out = decode(p + nlen + 1, len - nlen - 1, bad);
-			return *out ? 0 : -1;
-		}
-		p = end ? end + 1 : NULL;
+	size_t i, left = n;
+	char *o;
+	for (i = 0; i < n; i++) {
+		p[i].value = NULL;
+		p[i].bad = 0;
 	}
-	return 1;
+	if (!(*block = o = malloc(strlen(query) + 1)))
+		return -1;
+	while (*query && left) {
+		const char *end = strchr(query, '&');
+		const char *eq;
+		if (!end)
+			end = query + strlen(query);
+		eq = memchr(query, '=', (size_t)(end - query));
+		if (eq) {
+			size_t nlen = (size_t)(eq - query);
+			for (i = 0; i < n; i++)
+				if (!p[i].value && strncmp(p[i].name, query, nlen) == 0 &&
+				    p[i].name[nlen] == '\0') {
+					p[i].value = o;
+					o = decode(eq + 1, (size_t)(end - eq - 1), o, &p[i].bad);
+					left--;
+					break;
+				}
+		}
+		query = *end ? end + 1 : end;
+	}
+	return 0;
 }

@@ -1,10 +1,18 @@
-/* query.h - reading one parameter of a URL query string. */
+/* query.h - the parameters of a URL query string. */
 #ifndef QUERY_H
 #define QUERY_H
 
-/* Finds the first `name=value` in query and stores its URL-decoded value, malloc'd, in *out.
- * Returns 0 when found, 1 when absent, -1 when out of memory. A value that decodes to a NUL
- * byte or has a broken %-escape is returned as found but flagged by *bad = 1. */
-int query_get(const char *query, const char *name, char **out, int *bad);
+#include <stddef.h>
+
+/* One parameter a call looks for: name in, the rest out. */
+struct query_param {
+	const char *name;
+	const char *value; /* URL-decoded, NULL when absent */
+	int bad;	   /* it decodes to a NUL byte or has a broken %-escape */
+};
+
+/* Finds, in one pass over query, the first `name=value` of each of the n params. The values live
+ * in one malloc'd block, *block: free it (also after a failure). -1 when out of memory. */
+int query_find(const char *query, struct query_param *p, size_t n, char **block);
 
 #endif
