@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import threading
@@ -16,6 +17,7 @@ from codes import INTERNAL_ERROR, OK
 
 STAR = "cr_star"
 CALL_TIMEOUT = 20  # a call that takes longer is a hang
+SNAPSHOT_AFTER = 8  # a call this old has the service's processes looked at, once, for the report
 FOLLOWCTL = os.environ.get("FOLLOWCTL") or os.path.join(ROOT, "cgi-bin", "followctl")
 
 
@@ -41,7 +43,7 @@ def post(conn, srv, path, body):
         return None
 
 
-def client(srv, t, fans_each, deadline, known, stats, errors):
+def client(srv, t, fans_each, deadline, known, stats, errors, started):
     rnd = random.Random(t)
     conn = None
     while time.time() < deadline:
@@ -51,11 +53,12 @@ def client(srv, t, fans_each, deadline, known, stats, errors):
         # Each edge is written by one client only, so its last acknowledged state is known.
         frm, to = (f, STAR) if rnd.random() < 0.7 else (STAR, f)
         add = rnd.random() < 0.55
-        t0 = time.time()
+        t0 = started[t] = time.time()
         if add:
             r = post(conn, srv, "follow/follow_add", {"From_Account": frm, "FollowItem": [{"To_Account": to}]})
         else:
             r = post(conn, srv, "follow/follow_delete", {"From_Account": frm, "To_Account": [to]})
+        started[t] = None
         if time.time() - t0 >= CALL_TIMEOUT - 1:
             errors.append("a call took %.1fs (hang)" % (time.time() - t0))
         if r is None:
@@ -126,6 +129,45 @@ def fcgi_children(srv, role=None):
     return pids
 
 
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace").strip()
+    except OSError:
+        return "?"
+
+
+def snapshot(srv):
+    """Where each of the service's processes is: age, kernel wait and stack, and (with gdb) its
+    threads' backtraces. Taken while a call hangs, so that a rare hang leaves its cause behind."""
+    lines, hz = [], os.sysconf("SC_CLK_TCK")
+    uptime = float(_read("/proc/uptime").split()[0])
+    for pid, program in _descendants(srv.proc.pid):
+        stat = _read("/proc/%d/stat" % pid).rsplit(")", 1)[-1].split()
+        age = uptime - int(stat[19]) / hz if len(stat) > 19 else -1
+        lines.append("pid %d %s age %.1fs state %s wchan %s" % (
+            pid, program.decode(errors="replace"), age, stat[0] if stat else "?",
+            _read("/proc/%d/wchan" % pid)))
+        lines += ["    k " + l for l in _read("/proc/%d/stack" % pid).splitlines()[:12]]
+        if shutil.which("gdb") and program.endswith(b".fcgi") and age > 2:
+            try:
+                bt = subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "thread apply all bt"],
+                                    capture_output=True, text=True, timeout=15).stdout
+            except subprocess.TimeoutExpired:
+                bt = "(gdb timed out)"
+            lines += ["    " + l for l in bt.splitlines() if l.startswith(("#", "Thread"))][:40]
+    return lines
+
+
+def watch_calls(srv, deadline, started, report):
+    """Takes one snapshot when a call has been running SNAPSHOT_AFTER seconds."""
+    while time.time() < deadline + CALL_TIMEOUT and not report:
+        now = time.time()
+        if any(t0 and now - t0 > SNAPSHOT_AFTER for t0 in list(started.values())):
+            report += ["a call has run %ds; the service's processes:" % SNAPSHOT_AFTER] + snapshot(srv)
+        time.sleep(0.5)
+
+
 def kill_workers(srv, deadline, kills, lock):
     """SIGKILLs a random FastCGI process (worker or dispatcher), or a CGI process, every ~0.5 s."""
     rnd = random.Random(99)
@@ -162,16 +204,25 @@ def run_load(srv, seconds, killer, threads=12, fans_each=6):
     known, stats, errors, kills = {}, {"ok": 0, "lost": 0, "busy": 0}, [], []
     lock = threading.Lock()
     deadline = time.time() + seconds
-    ths = [threading.Thread(target=client, args=(srv, t, fans_each, deadline, known, stats, errors))
+    started, report = {}, []
+    ths = [threading.Thread(target=client,
+                            args=(srv, t, fans_each, deadline, known, stats, errors, started))
            for t in range(threads)]
     ths.append(threading.Thread(target=killer, args=(srv, deadline, kills, lock)))
+    watcher = threading.Thread(target=watch_calls, args=(srv, deadline, started, report),
+                               daemon=True)
+    watcher.start()
     for th in ths:
         th.start()
     for th in ths:
         th.join(seconds + 3 * CALL_TIMEOUT)
+        if th.is_alive():
+            print("\n".join(report))
         check(not th.is_alive(), None, "a client is still blocked: the service hangs")
     print("  %d kills; %d acknowledged, %d unknown (lost with a process), %d answered 30006"
           % (len(kills), stats["ok"], stats["lost"], stats["busy"]))
+    if errors:
+        print("\n".join(report))
     check(not errors, None, "\n".join(errors[:10]))
     check(stats["ok"] > 100, None, "too few calls acknowledged: %r" % stats)
     return known, kills
