@@ -7,7 +7,6 @@
 #include <json-c/json.h>
 #include <nettle/base64.h>
 #include <nettle/hmac.h>
-#include <nettle/memops.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +218,7 @@ static struct cached cache[CACHE_SLOTS];
 
 /* A sig (some 200 bytes) is hashed and compared on every call: 8 bytes at a step. Nettle's
  * memeql_sec goes a byte at a time: 1,970 instructions a call, 2.8% of a follow_check's
- * (callgrind of a worker). */
+ * (callgrind of a worker). The HMAC check of a new sig uses the same compare. */
 static uint64_t word_at(const char *p)
 {
 	uint64_t w;
@@ -292,7 +291,7 @@ int usersig_verify(const char *sig, const char *key, uint32_t sdkappid, const ch
 		code = ERR_SIG_DECODE;
 	} else if (usersig_hmac(key, d.identifier, (uint32_t)d.sdkappid, d.time, d.expire,
 				d.userbuf, want, sizeof(want)) != 0 ||
-		   strlen(d.sig) != strlen(want) || !memeql_sec(d.sig, want, strlen(want))) {
+		   strlen(d.sig) != strlen(want) || !same_secret(d.sig, want, strlen(want))) {
 		snprintf(info, infolen, "usersig signature does not verify with this app's key");
 		code = ERR_SIG_VERIFY;
 	} else {
