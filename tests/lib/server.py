@@ -62,17 +62,42 @@ def _killpg(pid, sig):
         return False
 
 
+def _stat_fields(path):
+    """The fields of a /proc stat file after the command name, or None when it is gone."""
+    try:
+        with open(path) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _threads_running(pid):
+    """1 when a thread of pid is still running. A killed multithreaded process shows its main
+    thread as a zombie while another thread is still exiting, and that thread still holds the
+    process's files: a FastCGI worker's listening socket, which a lighttpd started then finds
+    accepting, so it takes the socket for a backend of someone else's and never spawns its own
+    (then answers 503 once the socket dies: seen in t0910's sanitizer pass, whose exits are slow)."""
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return False
+    for tid in tids:
+        fields = _stat_fields("/proc/%d/task/%s/stat" % (pid, tid))
+        if fields and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
 def live_processes():
-    """(pid, ppid, pgid) of every process that is running (not a zombie) now."""
+    """(pid, ppid, pgid) of every process that is running (not a zombie whose every thread is
+    gone) now."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        fields = _stat_fields("/proc/%s/stat" % name)
+        if fields is None:
             continue  # gone meanwhile
-        if fields[0] != "Z":
+        if fields[0] != "Z" or _threads_running(int(name)):
             yield int(name), int(fields[1]), int(fields[2])
 
 
