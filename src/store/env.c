@@ -756,12 +756,18 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 			s->not_master = 1; /* a replica refuses writes: nothing was written */
 			return ret;
 		}
-		if (ret == DB_RUNRECOVERY || ret == DB_REP_HANDLE_DEAD) {
-			/* DB_REP_HANDLE_DEAD: a replica's sync rolled back or replaced what this
-			 * process's table handles pointed at; they must be opened anew. */
-			LOG("%s; reopening", ret == DB_RUNRECOVERY ? "environment needs recovery"
-								   : "replication replaced the tables");
+		if (ret == DB_RUNRECOVERY) {
+			LOG("environment needs recovery; reopening");
 			close_env(s);
+		} else if (ret == DB_REP_HANDLE_DEAD) {
+			/* A replica's sync rolled back or replaced what this process's table handles
+			 * pointed at: those are closed, and open again at their next use. The
+			 * environment stays (the reference guide's handling): closing it too shut
+			 * down this process's replication and reconnected to every site. */
+			LOG("replication replaced the tables; reopening them");
+			holdwatch_start();
+			close_tables(s);
+			holdwatch_stop();
 		} else if (ret == DB_REP_LOCKOUT) {
 			/* a replica applying a sync: wait for it */
 		} else if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED) {
