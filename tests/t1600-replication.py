@@ -311,15 +311,18 @@ def test_make_run_cluster(_srv):
             time.sleep(0.2)
         # A replica's copy lags the master's by milliseconds (README, Several machines), and a
         # quorum ack leaves one site free to be that late: each site has it within a bound.
+        # A site still in its first sync may answer an error envelope meanwhile (seen once
+        # under the sanitizer build): that is "not yet" too, within the same bound.
         t0 = time.time()
         for x in cl:
             until = time.time() + 10
             while True:
                 r = x.account_check(["rc1"])
-                if r["ResultItem"][0]["AccountStatus"] == "Imported" or time.time() > until:
+                got = r["ResultItem"][0]["AccountStatus"] if r.get("ResultItem") else r
+                if got == "Imported" or time.time() > until:
                     break
                 time.sleep(0.05)
-            expect_eq(r["ResultItem"][0]["AccountStatus"], "Imported", "rc1 on every site")
+            expect_eq(got, "Imported", "rc1 on every site")
         print("  rc1 seen on all three within %.3f s" % (time.time() - t0))
         # Each lighttpd is a process group of its own: every process must be gone after.
         groups = {p.pid}
