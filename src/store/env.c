@@ -193,8 +193,17 @@ static void open_unlock(int fd)
 	close(fd); /* drops the lock */
 }
 
+/* The tables' handles, under the open lock's watchdog (a close can block on a mutex that a
+ * killed process held) but outside the lock: closing a handle is no registry business. */
+static void close_tables_watched(struct store *s)
+{
+	holdwatch_start();
+	close_tables(s);
+	holdwatch_stop();
+}
+
 /* Closes the environment (unregistering this process) under the open lock; the tables before
- * it, outside the lock (closing a handle is no registry business), under the same watchdog. */
+ * it (close_tables_watched). */
 static void close_env(struct store *s)
 {
 	char err[256];
@@ -205,9 +214,7 @@ static void close_env(struct store *s)
 		close_handles(s); /* private: no registry, no lock */
 		return;
 	}
-	holdwatch_start();
-	close_tables(s);
-	holdwatch_stop();
+	close_tables_watched(s);
 	/* Under store_exclusive the lock is this process's already (and closing a second
 	 * descriptor of the file would drop it). */
 	if (s->excl_fd < 0 && (fd = open_lock(s, err, sizeof(err))) < 0)
@@ -765,9 +772,7 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 			 * environment stays (the reference guide's handling): closing it too shut
 			 * down this process's replication and reconnected to every site. */
 			LOG("replication replaced the tables; reopening them");
-			holdwatch_start();
-			close_tables(s);
-			holdwatch_stop();
+			close_tables_watched(s);
 		} else if (ret == DB_REP_LOCKOUT) {
 			/* a replica applying a sync: wait for it */
 		} else if (ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED) {

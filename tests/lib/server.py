@@ -72,7 +72,7 @@ def _stat_fields(path):
 
 
 def _threads_running(pid):
-    """1 when a thread of pid is still running. A killed multithreaded process shows its main
+    """True while a thread of pid is still running. A killed multithreaded process shows its main
     thread as a zombie while another thread is still exiting, and that thread still holds the
     process's files: a FastCGI worker's listening socket, which a lighttpd started then finds
     accepting, so it takes the socket for a backend of someone else's and never spawns its own
