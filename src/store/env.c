@@ -337,15 +337,24 @@ static int open_worker(struct store *s, char *err, size_t errlen)
 			 * process that died holds the open lock that the site process needs to
 			 * recover after that death (a failover test found the site stuck so). */
 			holdwatch_start_for(REPL_OPEN_HOLD_MS);
-			ret = open_env_locked(s, err, errlen);
-			/* Panicked or recovered again meanwhile: the site process is on it. */
-			if (ret == DB_RUNRECOVERY ||
-			    (ret == 0 && (s->region_ino != gen || site_ready(s->dir) != gen)))
-				ret = EAGAIN;
-			if (ret == 0 && (s->member_fd = site_join(s->dir, gen)) < 0) {
+			/* A member before it touches the environment: an open leaves a transaction,
+			 * table names and counts in the regions before it returns, and a process
+			 * that died there (killed, or its watchdog's exit) went unnoticed by the
+			 * site process, which recovers only after a member's death. What it left
+			 * wedged the site (every later call waited on its counts) and corrupted the
+			 * regions' allocator: a followctl and the site process crashed in
+			 * __env_alloc_free (t1600, 1 run in 14; a clean-clone run in 3). */
+			if ((s->member_fd = site_join(s->dir, gen)) < 0) {
 				snprintf(err, errlen, "%s: cannot register this process: %s", s->dir,
 					 strerror(errno));
 				ret = EIO;
+			} else {
+				ret = open_env_locked(s, err, errlen);
+				/* Panicked or recovered again meanwhile: the site process is on it. */
+				if (ret == DB_RUNRECOVERY ||
+				    (ret == 0 &&
+				     (s->region_ino != gen || site_ready(s->dir) != gen)))
+					ret = EAGAIN;
 			}
 			if (ret != 0) {
 				close_handles(s);
