@@ -320,6 +320,27 @@ err:
 	return ret;
 }
 
+/* Joins generation gen of the site: a member first, then the environment. The site process
+ * recovers only after a member's death, and an open leaves a transaction, table names and
+ * replication counts in the regions before it returns: a process that died inside its open
+ * (killed, or its watchdog's exit) was no member yet, and what it left wedged a replica
+ * (t1600, 1 run in 14). EAGAIN when the environment was panicked or recovered meanwhile: the
+ * site process is on it. */
+static int join_and_open(struct store *s, ino_t gen, char *err, size_t errlen)
+{
+	int ret;
+	if ((s->member_fd = site_join(s->dir, gen)) < 0) {
+		snprintf(err, errlen, "%s: cannot register this process: %s", s->dir,
+			 strerror(errno));
+		return EIO;
+	}
+	ret = open_env_locked(s, err, errlen);
+	if (ret == DB_RUNRECOVERY ||
+	    (ret == 0 && (s->region_ino != gen || site_ready(s->dir) != gen)))
+		ret = EAGAIN;
+	return ret;
+}
+
 /* A worker of a replicated site joins the environment its site process made ready, and only
  * that one: never one that is being recovered, nor one without replication started (its
  * commits would be local only). It waits up to the config's master_wait_ms for it. */
@@ -337,25 +358,7 @@ static int open_worker(struct store *s, char *err, size_t errlen)
 			 * process that died holds the open lock that the site process needs to
 			 * recover after that death (a failover test found the site stuck so). */
 			holdwatch_start_for(REPL_OPEN_HOLD_MS);
-			/* A member before it touches the environment: an open leaves a transaction,
-			 * table names and counts in the regions before it returns, and a process
-			 * that died there (killed, or its watchdog's exit) went unnoticed by the
-			 * site process, which recovers only after a member's death. What it left
-			 * wedged the site (every later call waited on its counts) and corrupted the
-			 * regions' allocator: a followctl and the site process crashed in
-			 * __env_alloc_free (t1600, 1 run in 14; a clean-clone run in 3). */
-			if ((s->member_fd = site_join(s->dir, gen)) < 0) {
-				snprintf(err, errlen, "%s: cannot register this process: %s", s->dir,
-					 strerror(errno));
-				ret = EIO;
-			} else {
-				ret = open_env_locked(s, err, errlen);
-				/* Panicked or recovered again meanwhile: the site process is on it. */
-				if (ret == DB_RUNRECOVERY ||
-				    (ret == 0 &&
-				     (s->region_ino != gen || site_ready(s->dir) != gen)))
-					ret = EAGAIN;
-			}
+			ret = join_and_open(s, gen, err, errlen);
 			if (ret != 0) {
 				close_handles(s);
 				site_leave(s->dir, s->member_fd);
