@@ -836,6 +836,51 @@ def test_follow_get_pages_with_profiles(srv):
     fl.done()
 
 
+def test_pages_show_each_change_at_once(srv):
+    # A worker keeps the profiles its pages read (src/store/profcache.c) while the profiles
+    # table's mark stays the same. After any acknowledged change, every worker's next page must
+    # show it: the same page is asked for again and again so that every worker holds a copy.
+    star = srv.import_accounts(["pc_star"])[0]
+    fans = srv.import_accounts(["pc_f%d" % i for i in range(6)])
+    for f in fans:
+        srv.must_add(f, [star])
+    must_set(srv, fans[1], [(NICK, "one")])
+    want = {f: [] for f in fans}
+    want[fans[1]] = [(NICK, "one")]
+    rounds = [0]
+
+    def pages_show(what):
+        rounds[0] += 1
+        for k in range(8):   # 8 calls: both workers answer some
+            r = srv.follow_get(star, FANS, "", 100)
+            expect_get_page(r, 100, lenient_seq=True)
+            got = {it["To_Account"]: profile_pairs(r, it["ProfileItem"], it["To_Account"])
+                   for it in r["FollowItem"]}
+            expect_eq(got, want, r, "call %d after %s" % (k + 1, what))
+
+    pages_show("the first sets")
+    for n in range(12):
+        f = fans[n % 3]          # a fan with no profile yet gets one, then it changes
+        must_set(srv, f, [(NICK, "n%d" % n)])
+        want[f] = [(NICK, "n%d" % n)]
+        pages_show("portrait_set %d of %s" % (n, f))
+    # account_delete takes the profile with it; imported again the fan has none
+    srv.account_delete([fans[1]])
+    del want[fans[1]]
+    pages_show("account_delete")
+    import_one(srv, fans[1])
+    srv.must_add(fans[1], [star])
+    want[fans[1]] = []
+    pages_show("the fan imported again")
+    # a multiaccount_import with a Nick of a new fan, then of one that has a profile
+    r = srv.call(SVC + "multiaccount_import", {"AccountList": [{"UserID": "pc_new", "Nick": "new"}]})
+    expect_ok(r, ["FailAccounts"])
+    srv.must_add("pc_new", [star])
+    want["pc_new"] = [(NICK, "new")]
+    pages_show("multiaccount_import of a new fan")
+    expect_eq(rounds[0], 16, "rounds of pages")
+
+
 # ---------------------------------------------------------------------------------------------
 # account_delete
 

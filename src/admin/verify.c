@@ -329,6 +329,8 @@ static int visit_profile(void *argp, const DBT *key, const DBT *val)
 	struct store_tag room[STORE_TAGS_MAX];
 	char b1[ESC_BUF];
 	long i;
+	if (profiles_key_is_mark(key->data, key->size))
+		return 0; /* not a profile: the table's mark (store/profile.c) */
 	va->v->profiles++;
 	if (!id_valid(key->data, key->size) ||
 	    profile_decode(val->data, val->size, &p, room, STORE_TAGS_MAX) != 0) {

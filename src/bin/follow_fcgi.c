@@ -151,6 +151,7 @@ int main(int argc, char **argv)
 	 * a clear 30006 before it is replaced, rather than die with nothing said. */
 	conf_store_opts(&app.conf, &app.opts);
 	app.opts.lazy_tables = !dispatcher && http_is_cgi();
+	app.opts.keep_profiles = !dispatcher && !site && !http_is_cgi();
 	/* A worker that gives up holding the open lock (holdwatch.c) may be in the middle of a
 	 * call (after http_is_cgi: the answer depends on it). */
 	if (!dispatcher && !site)

@@ -16,6 +16,7 @@
 #include "common/lockfile.h"
 #include "common/log.h"
 #include "store/holdwatch.h"
+#include "store/profcache.h"
 #include "store/repl_int.h"
 #include "store/store_int.h"
 
@@ -471,6 +472,8 @@ static int open_env_locked(struct store *s, char *err, size_t errlen)
 	DB_ENV *env;
 
 	s->region_ino = 0; /* not orphaned while (re)opening: recovery may be running */
+	if (s->profiles_seen) /* a restore or a full sync may bring other data under a mark */
+		profcache_clear(s->profiles_seen);
 again:
 	if ((ret = db_env_create(&s->env, 0)) != 0)
 		goto err;
@@ -686,6 +689,7 @@ int store_close(struct store *s)
 	store_deferred(s);
 	close_env(s);
 	abandoned = s->abandoned;
+	profcache_free(s->profiles_seen);
 	free(s->dir);
 	free(s);
 	return abandoned;

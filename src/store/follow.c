@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/profcache.h"
 #include "store/store_int.h"
 
 /* ---- follow batches ---- */
@@ -198,16 +199,49 @@ static int mem_room(struct page_mem *m, size_t more)
 	return 0;
 }
 
+/* The worker's copy of profiles, set to the table's mark as this transaction sees it; NULL
+ * when the process keeps none or the mark cannot be read as one. */
+static int page_copy(struct store *s, DBC *c, struct profcache **pc)
+{
+	uint64_t mark;
+	int ret, known;
+	*pc = NULL;
+	if (!s->opts.keep_profiles)
+		return 0;
+	if (!s->profiles_seen && !(s->profiles_seen = profcache_new()))
+		return 0;
+	if ((ret = profiles_mark(c, &mark, &known)) != 0 || !known)
+		return ret;
+	profcache_at(s->profiles_seen, mark);
+	*pc = s->profiles_seen;
+	return 0;
+}
+
 /* Reads each item's profile record into m: item i's at m->buf + off[i], len[i] bytes (0: it has
  * none). */
-static int page_records(DBC *c, struct store_page *page, struct page_mem *m, size_t *off,
-			size_t *len)
+static int page_records(struct store *s, DBC *c, struct store_page *page, struct page_mem *m,
+			size_t *off, size_t *len)
 {
+	struct profcache *pc;
 	size_t i;
 	int ret;
+	if ((ret = page_copy(s, c, &pc)) != 0)
+		return ret;
 	for (i = 0; i < page->n; i++) {
+		const char *id = page->items[i].id;
+		size_t idlen = strlen(id);
+		const void *rec;
 		DBT key, val;
-		dbt_init(&key, page->items[i].id, strlen(page->items[i].id));
+		off[i] = m->used;
+		len[i] = 0;
+		if (pc && profcache_get(pc, id, idlen, &rec, &len[i])) {
+			if ((ret = mem_room(m, len[i])) != 0)
+				return ret;
+			memcpy(m->buf + m->used, rec, len[i]);
+			m->used += len[i];
+			continue;
+		}
+		dbt_init(&key, id, idlen);
 		for (;;) {
 			dbt_user(&val, m->buf + m->used, m->cap - m->used);
 			ret = c->get(c, &key, &val, DB_SET);
@@ -217,13 +251,13 @@ static int page_records(DBC *c, struct store_page *page, struct page_mem *m, siz
 				return ret;
 		}
 		off[i] = m->used;
-		len[i] = 0;
-		if (ret == DB_NOTFOUND)
-			continue;
-		if (ret != 0)
+		if (ret != 0 && ret != DB_NOTFOUND)
 			return ret;
-		len[i] = val.size;
-		m->used += val.size;
+		if (ret == 0)
+			len[i] = val.size;
+		if (pc)
+			profcache_put(pc, id, idlen, m->buf + off[i], len[i]);
+		m->used += len[i];
 	}
 	return 0;
 }
@@ -245,7 +279,7 @@ static int page_profiles(struct store *s, DB_TXN *txn, struct store_page *page)
 	if ((ret = mem_room(&m, 1)) != 0 || (ret = store_table(s, T_PROFILES, &db)) != 0 ||
 	    (ret = db->cursor(db, txn, &c, 0)) != 0)
 		goto out;
-	ret = page_records(c, page, &m, off, len);
+	ret = page_records(s, c, page, &m, off, len);
 	if ((t_ret = c->close(c)) != 0 && ret == 0)
 		ret = t_ret;
 	if (ret != 0)

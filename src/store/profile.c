@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store/store_int.h"
 
@@ -171,6 +174,80 @@ static int profile_merge(struct store *s, DB_TXN *txn, const char *id, const str
 	return ret;
 }
 
+/* ---- the table's mark ---- */
+
+/* Under a key no account can have (an id has no control bytes): 8 bytes, little-endian. */
+static const unsigned char MARK_KEY[1] = {0};
+#define MARK_BYTES 8
+
+int profiles_key_is_mark(const void *key, size_t size)
+{
+	return size == sizeof(MARK_KEY) && memcmp(key, MARK_KEY, size) == 0;
+}
+
+/* splitmix64: a new mark per change, from a seed each process draws once. */
+static uint64_t next_mark(void)
+{
+	static uint64_t state;
+	static int seeded;
+	uint64_t z;
+	if (!seeded) {
+		if (getrandom(&state, sizeof(state), GRND_NONBLOCK) != sizeof(state))
+			state = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)clock();
+		seeded = 1;
+	}
+	z = (state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Random rather than counted: a replica whose unacknowledged writes are rolled back when it
+ * joins a new master must not come back to a mark it had with other profiles behind it. Written
+ * last in its transaction, so the one record every profile change writes is held only while
+ * that transaction commits. */
+int profiles_remark(struct store *s, DB_TXN *txn)
+{
+	unsigned char b[MARK_BYTES];
+	uint64_t m = next_mark();
+	DBT key, val;
+	DB *db;
+	int ret, i;
+	for (i = 0; i < MARK_BYTES; i++)
+		b[i] = (unsigned char)(m >> (8 * i));
+	dbt_init(&key, MARK_KEY, sizeof(MARK_KEY));
+	dbt_init(&val, b, sizeof(b));
+	if ((ret = store_table(s, T_PROFILES, &db)) != 0)
+		return ret;
+	return db->put(db, txn, &key, &val, 0);
+}
+
+int profiles_mark(DBC *c, uint64_t *mark, int *known)
+{
+	unsigned char b[MARK_BYTES];
+	DBT key, val;
+	int ret, i;
+	*mark = 0;
+	*known = 0;
+	dbt_init(&key, MARK_KEY, sizeof(MARK_KEY));
+	dbt_user(&val, b, sizeof(b));
+	ret = c->get(c, &key, &val, DB_SET);
+	if (ret == DB_NOTFOUND) { /* no profile changed since the table was made */
+		*known = 1;
+		return 0;
+	}
+	if (ret == DB_BUFFER_SMALL)
+		return 0;
+	if (ret != 0)
+		return ret;
+	if (val.size != MARK_BYTES)
+		return 0;
+	for (i = 0; i < MARK_BYTES; i++)
+		*mark |= (uint64_t)b[i] << (8 * i);
+	*known = 1;
+	return 0;
+}
+
 struct imports_arg {
 	const struct store_import *items;
 	size_t n;
@@ -179,14 +256,16 @@ struct imports_arg {
 static int imports_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct imports_arg *arg = argp;
-	size_t i;
+	size_t i, tags = 0;
 	int ret;
-	for (i = 0; i < arg->n; i++)
+	for (i = 0; i < arg->n; i++) {
 		if ((ret = account_create(s, txn, arg->items[i].id)) != 0 ||
 		    (ret = profile_merge(s, txn, arg->items[i].id, arg->items[i].tags,
 					 arg->items[i].n)) != 0)
 			return ret;
-	return 0;
+		tags += arg->items[i].n;
+	}
+	return tags ? profiles_remark(s, txn) : 0;
 }
 
 static enum store_status profile_status(int ret)
@@ -212,9 +291,10 @@ static int set_body(struct store *s, DB_TXN *txn, void *argp)
 	struct set_arg *arg = argp;
 	struct account a;
 	int ret;
-	if ((ret = account_acting(s, txn, arg->id, &a, 1)) != 0)
+	if ((ret = account_acting(s, txn, arg->id, &a, 1)) != 0 ||
+	    (ret = profile_merge(s, txn, arg->id, arg->tags, arg->n)) != 0)
 		return ret;
-	return profile_merge(s, txn, arg->id, arg->tags, arg->n);
+	return arg->n ? profiles_remark(s, txn) : 0;
 }
 
 enum store_status store_profile_set(struct store *s, const char *id, const struct store_tag *tags,

@@ -85,6 +85,9 @@ struct store_opts {
 	/* Open each table at its first use rather than all at once: plain CGI serves one call per
 	 * process, and a call reads two or three of the eight tables. */
 	int lazy_tables;
+	/* Keep a copy of the profiles follow_get pages read, checked against one record per page
+	 * (store/profcache.c): for a process that serves many calls. */
+	int keep_profiles;
 	/* A store that followctl import builds in a folder of its own before it replaces an empty
 	 * one (store_bulk_install): a private environment with no transactions, locks or log, so
 	 * every call runs once, directly. Only one process ever opens it; when it closes, its

@@ -53,6 +53,8 @@ struct store {
 	/* A bulk store's tables that another process wrote (bit i: table i): this one's cache may
 	 * hold their old pages, so its close leaves their LSNs alone (their writer cleared them). */
 	unsigned foreign;
+	/* A worker's copy of the profiles its pages read (profcache.h); NULL until the first. */
+	struct profcache *profiles_seen;
 };
 
 struct account {
@@ -134,6 +136,13 @@ int account_put(struct store *s, DB_TXN *txn, const char *id, const struct accou
 /* Reads the edge from->to; *time is 0 when there is none. rmw locks it for update. */
 int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t *time,
 	     int rmw);
+/* The profiles table's mark (profile.c): every transaction that changes a profile gives it a
+ * new one, so a copy of profiles read at one mark is good while the mark stays (profcache.h).
+ * profiles_mark reads it through c; *known 0: it cannot be trusted (copy nothing). */
+int profiles_remark(struct store *s, DB_TXN *txn);
+int profiles_mark(DBC *c, uint64_t *mark, int *known);
+/* Whether a profiles key is the mark's rather than an account's (walks skip it). */
+int profiles_key_is_mark(const void *key, size_t size);
 /* Adds one index entry (table T_FOLLOWING, T_FANS or T_MUTUAL). */
 int idx_add(struct store *s, DB_TXN *txn, int table, const char *owner, uint32_t time,
 	    const char *other);
