@@ -120,10 +120,9 @@ static int account_delete_body(struct store *s, DB_TXN *txn, void *argp)
 	struct delete_arg *arg = argp;
 	struct account a;
 	DBT key;
-	DB *profiles, *accounts;
-	int ret, had_profile;
-	if ((ret = store_table(s, T_PROFILES, &profiles)) != 0 ||
-	    (ret = store_table(s, T_ACCOUNTS, &accounts)) != 0 ||
+	DB *accounts;
+	int ret;
+	if ((ret = store_table(s, T_ACCOUNTS, &accounts)) != 0 ||
 	    (ret = account_get(s, txn, arg->id, &a, &arg->existed, 1)) != 0)
 		return ret;
 	if (!arg->existed)
@@ -131,13 +130,10 @@ static int account_delete_body(struct store *s, DB_TXN *txn, void *argp)
 	if ((ret = delete_edges(s, txn, arg->id, &a, 1)) != 0 ||
 	    (ret = delete_edges(s, txn, arg->id, &a, 0)) != 0)
 		return ret;
+	if ((ret = profile_del(s, txn, arg->id)) != 0 && ret != DB_NOTFOUND)
+		return ret;
 	dbt_init(&key, arg->id, strlen(arg->id));
-	if ((ret = profiles->del(profiles, txn, &key, 0)) != 0 && ret != DB_NOTFOUND)
-		return ret;
-	had_profile = ret == 0;
-	if ((ret = accounts->del(accounts, txn, &key, 0)) != 0)
-		return ret;
-	return had_profile ? profiles_remark(s, txn) : 0;
+	return accounts->del(accounts, txn, &key, 0);
 }
 
 enum store_status store_account_delete(struct store *s, const char *id, int *existed)

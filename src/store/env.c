@@ -723,13 +723,26 @@ static int checkpoint_due(struct store *s)
  * scratch on each call. Returns 0, the body's own verdict (TXN_VERDICT: it chose to abort) or a
  * Berkeley DB error.
  */
+/* Runs one attempt of body. A body that changed a profile (profile_put, profile_del) gets the
+ * profiles table's new mark as its transaction's last write, here rather than in each writer,
+ * so that no writer of the table can forget it (profcache.c trusts the mark). */
+static int run_body(struct store *s, txn_body body, DB_TXN *txn, void *arg)
+{
+	int ret;
+	s->profiles_changed = 0;
+	ret = body(s, txn, arg);
+	if (ret == 0 && s->profiles_changed)
+		ret = profiles_remark(s, txn);
+	return ret;
+}
+
 int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode *m)
 {
 	int attempt, ret = 0, reconnected = 0;
 	char err[256];
 
 	if (s->opts.bulk)
-		return body(s, NULL, arg); /* nothing else uses it: no transaction to retry */
+		return run_body(s, body, NULL, arg); /* nothing else uses it: no retries */
 	for (attempt = 0; attempt < MAX_TRIES; attempt++) {
 		DB_TXN *txn = NULL;
 		if (!s->env) {
@@ -755,9 +768,9 @@ int run_txn_as(struct store *s, txn_body body, void *arg, const struct txn_mode 
 			continue; /* reopened at the top, with its connections awaited */
 		}
 		if (m->no_txn)
-			ret = body(s, NULL, arg);
+			ret = run_body(s, body, NULL, arg);
 		else if ((ret = s->env->txn_begin(s->env, NULL, &txn, m->begin_flags)) == 0) {
-			ret = body(s, txn, arg);
+			ret = run_body(s, body, txn, arg);
 			if (ret == 0) {
 				/* The ack policy's verdict comes as an event during the commit. */
 				uint64_t failed = s->opts.repl ? repl_perm_failed() : 0;

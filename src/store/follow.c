@@ -250,7 +250,6 @@ static int page_records(struct store *s, DBC *c, struct store_page *page, struct
 			if ((ret = mem_room(m, val.size)) != 0)
 				return ret;
 		}
-		off[i] = m->used;
 		if (ret != 0 && ret != DB_NOTFOUND)
 			return ret;
 		if (ret == 0)

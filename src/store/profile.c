@@ -139,8 +139,6 @@ static int profile_merge(struct store *s, DB_TXN *txn, const char *id, const str
 	struct store_profile p;
 	unsigned char *buf;
 	size_t i, j, size;
-	DBT key, val;
-	DB *db;
 	int ret;
 
 	if (n == 0)
@@ -166,15 +164,38 @@ static int profile_merge(struct store *s, DB_TXN *txn, const char *id, const str
 	}
 	encode(&p, buf);
 	store_profile_free(&p);
-	dbt_init(&key, id, strlen(id));
-	dbt_init(&val, buf, size);
-	if ((ret = store_table(s, T_PROFILES, &db)) == 0)
-		ret = db->put(db, txn, &key, &val, 0);
+	ret = profile_put(s, txn, id, buf, size);
 	free(buf);
 	return ret;
 }
 
 /* ---- the table's mark ---- */
+
+int profile_put(struct store *s, DB_TXN *txn, const char *id, const void *rec, size_t size)
+{
+	DBT key, val;
+	DB *db;
+	int ret;
+	dbt_init(&key, id, strlen(id));
+	dbt_init(&val, rec, size);
+	if ((ret = store_table(s, T_PROFILES, &db)) != 0 ||
+	    (ret = db->put(db, txn, &key, &val, 0)) != 0)
+		return ret;
+	s->profiles_changed = 1;
+	return 0;
+}
+
+int profile_del(struct store *s, DB_TXN *txn, const char *id)
+{
+	DBT key;
+	DB *db;
+	int ret;
+	dbt_init(&key, id, strlen(id));
+	if ((ret = store_table(s, T_PROFILES, &db)) != 0 || (ret = db->del(db, txn, &key, 0)) != 0)
+		return ret;
+	s->profiles_changed = 1;
+	return 0;
+}
 
 /* Under a key no account can have (an id has no control bytes): 8 bytes, little-endian. */
 static const unsigned char MARK_KEY[1] = {0};
@@ -204,17 +225,17 @@ static uint64_t next_mark(void)
 
 /* Random rather than counted: a replica whose unacknowledged writes are rolled back when it
  * joins a new master must not come back to a mark it had with other profiles behind it. Written
- * last in its transaction, so the one record every profile change writes is held only while
- * that transaction commits. */
+ * last in its transaction (run_txn_as), so the one record every profile change writes is held
+ * only while that transaction commits. */
 int profiles_remark(struct store *s, DB_TXN *txn)
 {
 	unsigned char b[MARK_BYTES];
 	uint64_t m = next_mark();
 	DBT key, val;
 	DB *db;
-	int ret, i;
-	for (i = 0; i < MARK_BYTES; i++)
-		b[i] = (unsigned char)(m >> (8 * i));
+	int ret;
+	put_le32(b, (uint32_t)m);
+	put_le32(b + 4, (uint32_t)(m >> 32));
 	dbt_init(&key, MARK_KEY, sizeof(MARK_KEY));
 	dbt_init(&val, b, sizeof(b));
 	if ((ret = store_table(s, T_PROFILES, &db)) != 0)
@@ -226,7 +247,7 @@ int profiles_mark(DBC *c, uint64_t *mark, int *known)
 {
 	unsigned char b[MARK_BYTES];
 	DBT key, val;
-	int ret, i;
+	int ret;
 	*mark = 0;
 	*known = 0;
 	dbt_init(&key, MARK_KEY, sizeof(MARK_KEY));
@@ -242,8 +263,7 @@ int profiles_mark(DBC *c, uint64_t *mark, int *known)
 		return ret;
 	if (val.size != MARK_BYTES)
 		return 0;
-	for (i = 0; i < MARK_BYTES; i++)
-		*mark |= (uint64_t)b[i] << (8 * i);
+	*mark = (uint64_t)get_le32(b + 4) << 32 | get_le32(b);
 	*known = 1;
 	return 0;
 }
@@ -256,16 +276,14 @@ struct imports_arg {
 static int imports_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct imports_arg *arg = argp;
-	size_t i, tags = 0;
+	size_t i;
 	int ret;
-	for (i = 0; i < arg->n; i++) {
+	for (i = 0; i < arg->n; i++)
 		if ((ret = account_create(s, txn, arg->items[i].id)) != 0 ||
 		    (ret = profile_merge(s, txn, arg->items[i].id, arg->items[i].tags,
 					 arg->items[i].n)) != 0)
 			return ret;
-		tags += arg->items[i].n;
-	}
-	return tags ? profiles_remark(s, txn) : 0;
+	return 0;
 }
 
 static enum store_status profile_status(int ret)
@@ -291,10 +309,9 @@ static int set_body(struct store *s, DB_TXN *txn, void *argp)
 	struct set_arg *arg = argp;
 	struct account a;
 	int ret;
-	if ((ret = account_acting(s, txn, arg->id, &a, 1)) != 0 ||
-	    (ret = profile_merge(s, txn, arg->id, arg->tags, arg->n)) != 0)
+	if ((ret = account_acting(s, txn, arg->id, &a, 1)) != 0)
 		return ret;
-	return arg->n ? profiles_remark(s, txn) : 0;
+	return profile_merge(s, txn, arg->id, arg->tags, arg->n);
 }
 
 enum store_status store_profile_set(struct store *s, const char *id, const struct store_tag *tags,

@@ -55,6 +55,7 @@ struct store {
 	unsigned foreign;
 	/* A worker's copy of the profiles its pages read (profcache.h); NULL until the first. */
 	struct profcache *profiles_seen;
+	int profiles_changed; /* the running transaction wrote the profiles table (run_txn_as) */
 };
 
 struct account {
@@ -136,9 +137,13 @@ int account_put(struct store *s, DB_TXN *txn, const char *id, const struct accou
 /* Reads the edge from->to; *time is 0 when there is none. rmw locks it for update. */
 int edge_get(struct store *s, DB_TXN *txn, const char *from, const char *to, uint32_t *time,
 	     int rmw);
-/* The profiles table's mark (profile.c): every transaction that changes a profile gives it a
- * new one, so a copy of profiles read at one mark is good while the mark stays (profcache.h).
- * profiles_mark reads it through c; *known 0: it cannot be trusted (copy nothing). */
+/* Every write of the profiles table goes through these two (profile.c): they note it for
+ * run_txn_as, which then gives the table a new mark as the transaction's last write. */
+int profile_put(struct store *s, DB_TXN *txn, const char *id, const void *rec, size_t size);
+int profile_del(struct store *s, DB_TXN *txn, const char *id); /* DB_NOTFOUND: it had none */
+/* The profiles table's mark: a copy of profiles read at one mark is good while the mark stays
+ * (profcache.h). profiles_mark reads it through c; *known 0: it cannot be trusted (copy
+ * nothing). */
 int profiles_remark(struct store *s, DB_TXN *txn);
 int profiles_mark(DBC *c, uint64_t *mark, int *known);
 /* Whether a profiles key is the mark's rather than an account's (walks skip it). */
