@@ -5,6 +5,7 @@ otherwise), nothing acknowledged is lost, and the service recovers once the faul
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,7 @@ def test_read_only_data_folder(srv):
             expect_eq(ro.follow_type("ro_a", "ro_a"), 0, None, "works after the fault")
     finally:
         umount(data)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_corrupt_config_stops_start(srv):
@@ -167,6 +169,7 @@ class TmpfsServer(Server):
         Server.stop(self)
         if getattr(self, "fault_mount", None) and self.proc is None:
             umount(self.fault_mount)
+            os.rmdir(self.fault_mount)
             self.fault_mount = None
 
 
