@@ -287,9 +287,17 @@ static int table_exists(const struct store *s, int i)
 	return access(path, F_OK) == 0;
 }
 
-int store_table_create(struct store *s, int i)
+int store_table_make(struct store *s, int i)
 {
-	return s->db[i] ? 0 : table_open(s, i, DB_CREATE, TABLE_OPEN_TRIES);
+	int ret;
+	if (s->db[i])
+		return 0;
+	if ((ret = table_open(s, i, DB_CREATE, TABLE_OPEN_TRIES)) != 0)
+		return ret;
+	if ((ret = s->db[i]->close(s->db[i], DB_NOSYNC)) != 0)
+		LOG("close %s: %s", store_table_files[i], db_strerror(ret));
+	s->db[i] = NULL;
+	return ret;
 }
 
 int store_table(struct store *s, int i, DB **db)
@@ -528,8 +536,12 @@ again:
 		if ((!s->opts.lazy_tables || !table_exists(s, i)) &&
 		    (ret = table_open(s, i, DB_CREATE, TABLE_OPEN_TRIES)) != 0)
 			goto err;
-	/* A replica may not have them yet (its first sync): those open at their first use. */
-	for (i = 0; i < T_COUNT && repl && !s->opts.lazy_tables; i++)
+	/* A replica may not have them yet (its first sync): those open at their first use.
+	 * The site process opens none: a handle opened before repmgr_start has given this site
+	 * its role logs its open as a master would, in a log the next sync rolls back, and the
+	 * rollback, run by this same process, takes the open handles for its own. */
+	for (i = 0; i < T_COUNT && repl && s->opts.repl_role == STORE_REPL_WORKER &&
+		    !s->opts.lazy_tables; i++)
 		if (table_exists(s, i) && (ret = table_open(s, i, 0, TABLE_OPEN_TRIES)) != 0)
 			goto err;
 	return 0;

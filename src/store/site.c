@@ -13,12 +13,14 @@
 #define SITE_POLL_US 50000   /* how often it looks for deaths and panics */
 #define SITE_RETRY_US 500000 /* after a failed start */
 
-/* Every table, made by the master (a replica gets them with the master's log). */
+/* Every table, made by the master (a replica gets them with the master's log). The site
+ * process keeps no handle: when it is demoted, replication alone must have the tables open
+ * in it (env.c, open_env_locked). */
 static int make_tables(struct store *s)
 {
 	int i, ret;
 	for (i = 0; i < T_COUNT; i++)
-		if ((ret = store_table_create(s, i)) != 0) {
+		if ((ret = store_table_make(s, i)) != 0) {
 			LOG("%s/%s: cannot create: %s", s->dir, store_table_files[i],
 			    db_strerror(ret));
 			return ret;

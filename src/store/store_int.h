@@ -73,8 +73,9 @@ extern const char *const store_table_files[T_COUNT];
 int store_table(struct store *s, int i, DB **db);
 /* Opens the environment when this process has it closed; 0 or an error (logged). */
 int env_ensure(struct store *s);
-/* Opens table i, creating its file when missing; 0 or a Berkeley DB error. */
-int store_table_create(struct store *s, int i);
+/* Creates table i's file when missing, and closes the handle again; 0 or a Berkeley DB
+ * error. */
+int store_table_make(struct store *s, int i);
 
 /* A transaction's work; it must start from scratch each time it is called (retries). */
 typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
