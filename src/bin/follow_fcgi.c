@@ -18,11 +18,24 @@
 #include "request/ratelimit.h"
 #include "store/holdwatch.h"
 
-/* The request in progress waits on a database that another process has since recovered. */
+/* A plain CGI call that has run this many ticks (seconds) with a dead process in the
+ * environment's registry gives up (store_dead_opener). A call takes milliseconds. */
+#define CGI_BLOCKED_TICKS 2
+
+/* The request in progress waits on a database that another process has since recovered; or,
+ * in plain CGI, it has run for seconds while a process that died with the environment open is
+ * still unrecovered. A FastCGI worker killed is replaced at once, and its replacement
+ * recovers; a CGI process killed is not, and the calls blocked on its locks would wait for
+ * the next call to come, or for the web server's timeout when none comes. */
 static int app_stuck(void *ctx)
 {
+	static int ticks;
 	struct app *app = ctx;
-	return app->store && store_orphaned(app->store);
+	if (!app->store)
+		return 0;
+	if (store_orphaned(app->store))
+		return 1;
+	return http_is_cgi() && ++ticks >= CGI_BLOCKED_TICKS && store_dead_opener(app->store);
 }
 
 /* The config holds the secret key: say so when other users can read it. */

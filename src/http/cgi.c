@@ -22,11 +22,13 @@ static http_stuck_check stuck_check;
 static void *stuck_ctx;
 
 /* As in a FastCGI worker: a process stuck on a database that another one recovered (after the
- * web server's timeout killed a CGI process mid-call) answers 30006 and exits, rather than wait
- * for the same timeout. Only async-signal-safe calls here. */
+ * web server's timeout killed a CGI process mid-call), or blocked for seconds while a killed
+ * process is still unrecovered, answers 30006 and exits, rather than wait for the same
+ * timeout. Only async-signal-safe calls here. */
 static void on_tick(int sig)
 {
-	static const char msg[] = "follow: CGI process stuck on a recovered database; exiting\n";
+	static const char msg[] = "follow: CGI process stuck on a recovered database or behind "
+				  "a killed process; exiting\n";
 	(void)sig;
 	if (!stuck_check(stuck_ctx))
 		return;

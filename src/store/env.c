@@ -576,6 +576,8 @@ struct store *store_open(const struct store_opts *opts, char *err, size_t errlen
 	s->excl_fd = -1;
 	s->member_fd = -1;
 	snprintf(s->region, sizeof(s->region), "%s/__db.001", s->dir);
+	snprintf(s->registry, sizeof(s->registry), "%s/__db.register", s->dir);
+	s->registry_fd = -1;
 	s->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	if ((ret = open_env(s, err, errlen)) != 0) {
 		/* A replicated site's worker waits for its site process: it opens at its first
@@ -688,6 +690,61 @@ int store_orphaned(const struct store *s)
 	return s->region_ino && (stat(s->region, &st) != 0 || st.st_ino != s->region_ino);
 }
 
+/*
+ * The registry (__db.register) is one fixed-size line per slot: a process id, or a line
+ * starting with 'X' when free. A process holds an fcntl lock on its slot's first byte while it
+ * has the environment open, taken before it writes its id and kept until it has blanked it, so
+ * an id whose byte nobody locks belongs to a dead process. The descriptor stays open until
+ * store_close: closing any descriptor of the file would drop every fcntl lock this process
+ * holds on it, its own slot's among them.
+ */
+#define REGISTRY_SLOT 25    /* Berkeley DB's PID_LEN */
+#define REGISTRY_SLOTS_READ 160 /* slots read at a time */
+#define REGISTRY_SLOTS_MAX 4096 /* slots looked at, at most (one per process) */
+
+static long slot_pid(const char *p)
+{
+	long pid = 0;
+	int i;
+	if (p[0] == 'X')
+		return 0;
+	for (i = 0; i < REGISTRY_SLOT - 1; i++)
+		if (p[i] >= '0' && p[i] <= '9')
+			pid = pid * 10 + (p[i] - '0');
+		else if (p[i] != ' ')
+			return 0;
+	return pid;
+}
+
+int store_dead_opener(struct store *s)
+{
+	char buf[REGISTRY_SLOT * REGISTRY_SLOTS_READ];
+	long self = (long)getpid();
+	off_t at = 0;
+	ssize_t got;
+	if (s->registry_fd < 0 && (s->registry_fd = open(s->registry, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	while (at < (off_t)REGISTRY_SLOT * REGISTRY_SLOTS_MAX &&
+	       (got = pread(s->registry_fd, buf, sizeof(buf), at)) >= REGISTRY_SLOT) {
+		ssize_t i;
+		for (i = 0; i + REGISTRY_SLOT <= got; i += REGISTRY_SLOT) {
+			struct flock fl;
+			long pid = slot_pid(buf + i);
+			if (pid <= 0 || pid == self)
+				continue;
+			memset(&fl, 0, sizeof(fl));
+			fl.l_type = F_WRLCK;
+			fl.l_whence = SEEK_SET;
+			fl.l_start = at + i;
+			fl.l_len = 1;
+			if (fcntl(s->registry_fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK)
+				return 1;
+		}
+		at += got - got % REGISTRY_SLOT;
+	}
+	return 0;
+}
+
 int store_needs_restart(const struct store *s)
 {
 	return s->needs_restart;
@@ -700,6 +757,8 @@ int store_close(struct store *s)
 		return 0;
 	store_deferred(s);
 	close_env(s);
+	if (s->registry_fd >= 0)
+		close(s->registry_fd); /* the environment is closed: no slot of ours to lose */
 	abandoned = s->abandoned;
 	profcache_free(s->profiles_seen);
 	free(s->dir);

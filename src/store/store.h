@@ -212,6 +212,11 @@ int store_close(struct store *s);
 /* 1 when another process has recovered (re-created) the environment since this one opened it:
  * a call blocked on a lock of the old one will never return. Async-signal-safe. */
 int store_orphaned(const struct store *s);
+/* 1 when Berkeley DB's registry names another process that died with the environment open:
+ * a call blocked that long may wait on that process's lock, and only the next process to open
+ * the environment recovers after it. For a process that serves one call and exits (plain
+ * CGI): it keeps a descriptor of the registry to the end. Async-signal-safe. */
+int store_dead_opener(struct store *s);
 /* 1 when this process lost the environment for good (it panicked and cannot be reopened here):
  * the process should exit after its answer so that a fresh one recovers. */
 int store_needs_restart(const struct store *s);

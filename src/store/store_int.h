@@ -35,6 +35,8 @@ struct store {
 	char *dir;
 	char region[PATH_MAX]; /* the environment's first region file */
 	ino_t region_ino;      /* its inode when this process opened the environment */
+	char registry[PATH_MAX]; /* Berkeley DB's registry of the processes using it */
+	int registry_fd;         /* store_dead_opener's descriptor of it; -1 until then */
 	DB_ENV *env;
 	DB *db[T_COUNT];
 	unsigned seed;

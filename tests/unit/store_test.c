@@ -1667,6 +1667,50 @@ static void random_limits(void)
 	test_random_limits(5, c);
 }
 
+/* store_dead_opener (what a plain CGI call blocked for seconds asks): another process with
+ * the environment open is alive, then killed. Asking must not cost the asker its own registry
+ * slot: a later opener would take it for dead and recover under it. */
+static void test_dead_opener(void)
+{
+	const char *d = tmpdir_new();
+	struct store *s = OPEN(d, STORE_NOSYNC, 0, 0, 0);
+	int ready[2], status;
+	pid_t pid;
+	char c = 0;
+
+	if (!s)
+		return;
+	IMPORT(s, "held");
+	CHECK_EQ_INT(store_dead_opener(s), 0); /* alone: only itself in the registry */
+	if (!CHECK(pipe(ready) == 0))
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct store *other;
+		alarm(60);
+		other = OPEN(d, STORE_NOSYNC, 0, 0, 0);
+		if (!other || EXISTS(other, "held") != 1 || write(ready[1], "r", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause(); /* until killed, the environment open */
+	}
+	if (!CHECK(pid > 0))
+		return;
+	CHECK_EQ_INT((int)read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	CHECK_EQ_INT(store_dead_opener(s), 0);  /* the other one lives */
+	CHECK_EQ_INT(store_orphaned(s), 0);     /* its open did not recover under this one */
+	CHECK_EQ_INT(EXISTS(s, "held"), 1);
+	kill(pid, SIGKILL);
+	CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_EQ_INT(store_dead_opener(s), 1);  /* killed with the environment open */
+	CHECK_EQ_INT(store_dead_opener(s), 1);  /* and asking again changes nothing */
+	store_close(s);
+}
+
 int main(void)
 {
 	int i;
@@ -1688,6 +1732,7 @@ int main(void)
 	run("reopen (sync)", test_reopen_sync);
 	run("processes", test_processes);
 	run("crash recovery", test_crash_recovery);
+	run("a dead opener", test_dead_opener);
 
 	for (i = 0; i < g_ndirs; i++)
 		rm_rf(g_dirs[i]);
