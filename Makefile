@@ -97,6 +97,12 @@ build/tests/%: tests/unit/%.c $(call obj,build/obj,$(TEST_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(TEST_LIBS)
 
+# Programs the Python tests drive (tests/helpers/*.c): not tests themselves.
+HELPERS = $(patsubst tests/helpers/%.c,build/helpers/%,$(wildcard tests/helpers/*.c))
+build/helpers/%: tests/helpers/%.c $(call obj,build/obj,$(TEST_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(TEST_LIBS)
+
 run: deps-run
 	@$(MAKE) --no-print-directory all
 	@./scripts/run.sh "$(PORT)" "$(CONF)" "$(PROCS)"
@@ -110,7 +116,7 @@ unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
 
 test: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit $(HELPERS)
 	@./tests/npm.sh
 	@./tests/run.sh
 	@$(MAKE) --no-print-directory test-sanitizers

@@ -2,13 +2,15 @@
 """follow.fcgi as plain CGI under lighttpd's mod_cgi (conf/hosting/lighttpd-cgi.conf): one process
 per call. Every family and the errors work; a FastCGI worker and a CGI process on the same data
 answer the same bytes for the suite's core calls; many CGI processes open and close the
-environment at once; SIGKILLed CGI processes (a server's timeout) lose nothing acknowledged; and an
-open that stays blocked answers 30006, not the server's 500."""
+environment at once; SIGKILLed CGI processes (a server's timeout) lose nothing acknowledged; an
+open that stays blocked answers 30006, not the server's 500; and so does a call left waiting on
+the lock of a process killed after it started."""
 import fcntl
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -146,6 +148,48 @@ def test_blocked_open_answers_an_envelope(srv):
         os.close(fd)  # drops the lock
     expect_results(srv.follow_check("bo_a", ["bo_b"]), "ResultItem",
                    [("bo_b", OK, {"FollowType": 2})], keys=CHECK_KEYS)
+
+
+def test_call_behind_a_killed_process_answers(srv):
+    """A CGI process killed while another call waits on its lock is replaced by nobody: only
+    the next call's open would recover after it. The waiting call answers 30006 and "please
+    retry" once it has run 2 s (CGI_BLOCKED_TICKS, src/bin/follow_fcgi.c) with a dead process in
+    the registry, not at the web server's timeout; the next call recovers and works. The lock is
+    held by tests/helpers/hold_lock.c, which opens the store as the service does."""
+    srv.import_accounts(["kb_a", "kb_b"])
+    helper = subprocess.Popen([os.path.join(ROOT, "build", "helpers", "hold_lock"),
+                               srv.conf_path(), "kb_a"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = {}
+
+    def call():
+        t0 = time.time()
+        result["r"] = srv.follow_add("kb_a", ["kb_b"])
+        result["took"] = time.time() - t0
+
+    try:
+        line = helper.stdout.readline().strip()
+        check(line == "held", None, "the helper should hold kb_a's record: %r %r"
+              % (line, helper.stderr.read() if helper.poll() is not None else ""))
+        th = threading.Thread(target=call)
+        th.start()
+        time.sleep(0.5)
+        check(th.is_alive(), result.get("r"), "the call should wait on the helper's lock")
+        helper.kill()
+        helper.wait()
+        th.join(15)
+        check(not th.is_alive(), None, "the call still waits 15 s after the kill")
+    finally:
+        if helper.poll() is None:
+            helper.kill()
+            helper.wait()
+    r = result["r"]
+    expect_fail(r, INTERNAL_ERROR)
+    check("please retry" in r["ErrorInfo"], r, "the envelope says to retry")
+    print("  a call behind a killed process answered 30006 after %.1f s" % result["took"])
+    expect_results(srv.follow_add("kb_a", ["kb_b"]), "ResultItem", [("kb_b", OK)])
+    expect_results(srv.follow_check("kb_a", ["kb_b"]), "ResultItem",
+                   [("kb_b", OK, {"FollowType": 2})], keys=CHECK_KEYS)
 
 
 def test_killed_processes_lose_nothing(srv):
