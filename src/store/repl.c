@@ -25,10 +25,9 @@
 #define REPL_MONITOR_BEATS 5 /* heartbeats a replica misses before it calls an election */
 #define REPL_CONNECT_WAIT_MS 1000 /* a new worker waits this long for its connections */
 #define REPL_CONNECT_POLL_US 2000
-/* A new worker waits at most this long for the site's catch-up, then REPL_CONNECT_WAIT_MS for
- * its connections: both inside its open, which must stay under the open lock's bound
- * (holdwatch.c, 3 s) or the process exits as if blocked on a dead one. */
-#define REPL_SYNC_WAIT_MS 1000
+/* A new worker waits at most this long for the site's catch-up, inside an open whose bound is
+ * env.c's REPL_OPEN_HOLD_MS (10 s). */
+#define REPL_SYNC_WAIT_MS 2000
 
 static volatile uint64_t perm_failed;
 static volatile int panicked;
