@@ -25,9 +25,6 @@
 #define REPL_MONITOR_BEATS 5 /* heartbeats a replica misses before it calls an election */
 #define REPL_CONNECT_WAIT_MS 1000 /* a new worker waits this long for its connections */
 #define REPL_CONNECT_POLL_US 2000
-/* A new worker waits at most this long for the site's catch-up, inside an open whose bound is
- * env.c's REPL_OPEN_HOLD_MS (10 s). */
-#define REPL_SYNC_WAIT_MS 2000
 
 static volatile uint64_t perm_failed;
 static volatile int panicked;
@@ -212,36 +209,10 @@ static size_t connected_sites(DB_ENV *env)
 	return up;
 }
 
-/* Whether this site is a replica still catching up with its master. Between a new master
- * and the end of that catch-up the site process may roll its log back, which runs Berkeley
- * DB's recovery inside the live environment. */
-static int syncing(DB_ENV *env)
-{
-	DB_REP_STAT *st;
-	int busy;
-	if (env->rep_stat(env, &st, 0) != 0)
-		return 0;
-	busy = !(st->st_status & DB_REP_MASTER) && st->st_master != DB_EID_INVALID &&
-	       !st->st_startup_complete;
-	free(st);
-	return busy;
-}
-
 int repl_worker_start(struct store *s)
 {
-	uint64_t until = clock_mono_ms() + REPL_SYNC_WAIT_MS;
-	int ret;
-	/* Why wait: repmgr_start in a second process reads the group's membership database in
-	 * a transaction of its own, which replication's lockout does not hold back. Run during
-	 * the site process's recovery of a catch-up, that transaction panics the environment
-	 * ("operation not permitted during recovery", seen in t1600), and the file handle it
-	 * opens and closes meets recovery's handles in the log region, which recovery takes
-	 * for its own alone. Workers start in numbers exactly then: after a failover, when the
-	 * ones of the old environment are replaced. */
-	while (syncing(s->env) && clock_mono_ms() < until)
-		usleep(REPL_CONNECT_POLL_US);
-	until = clock_mono_ms() + REPL_CONNECT_WAIT_MS;
-	ret = s->env->repmgr_start(s->env, 1, DB_REP_ELECTION);
+	uint64_t until = clock_mono_ms() + REPL_CONNECT_WAIT_MS;
+	int ret = s->env->repmgr_start(s->env, 1, DB_REP_ELECTION);
 	if (ret == 0) {
 		/* Nobody had the site's socket: the site process is gone. This process must not
 		 * run the site in its place (it never recovers); the caller closes it again. */
