@@ -15,6 +15,7 @@
 #include "admin/admin.h"
 #include "admin/admin_int.h"
 #include "common/dirfiles.h"
+#include "common/lockfile.h"
 
 /* The range of log files in dir; *count of them. 0, or -1 with errno. */
 static int log_range(const char *dir, unsigned long *lo, unsigned long *hi, unsigned long *count)
@@ -219,13 +220,11 @@ static int lock_registry(const char *data_dir, char *err, size_t errlen)
 	if (fcntl(fd, F_SETLK, &fl) == 0)
 		return fd;
 	if (errno == EACCES || errno == EAGAIN) {
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		pid_t holder = lockfile_holder(fd, 0, 0);
+		if (holder > 0)
 			snprintf(err, errlen, "%s is in use (process %ld has the environment open); "
 				 "stop the service and any other followctl first", data_dir,
-				 (long)fl.l_pid);
+				 (long)holder);
 		else
 			snprintf(err, errlen, "%s is in use; stop the service and any other "
 				 "followctl first", data_dir);

@@ -17,6 +17,19 @@ int lockfile_open(const char *dir, const char *name, char *err, size_t errlen)
 	return fd;
 }
 
+pid_t lockfile_holder(int fd, off_t start, off_t len)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = start;
+	fl.l_len = len;
+	if (fcntl(fd, F_GETLK, &fl) != 0)
+		return -1;
+	return fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+}
+
 int lockfile_try(int fd, char *err, size_t errlen)
 {
 	struct flock fl;

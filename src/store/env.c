@@ -410,15 +410,11 @@ static int open_env(struct store *s, char *err, size_t errlen)
 static int env_alone(const struct store *s)
 {
 	char path[PATH_MAX];
-	struct flock fl;
 	int fd, alone;
 	snprintf(path, sizeof(path), "%s/__db.register", s->dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	alone = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK;
+	alone = lockfile_holder(fd, 0, 0) == 0;
 	close(fd);
 	return alone;
 }
@@ -728,16 +724,8 @@ int store_dead_opener(struct store *s)
 	       (got = pread(s->registry_fd, buf, sizeof(buf), at)) >= REGISTRY_SLOT) {
 		ssize_t i;
 		for (i = 0; i + REGISTRY_SLOT <= got; i += REGISTRY_SLOT) {
-			struct flock fl;
 			long pid = slot_pid(buf + i);
-			if (pid <= 0 || pid == self)
-				continue;
-			memset(&fl, 0, sizeof(fl));
-			fl.l_type = F_WRLCK;
-			fl.l_whence = SEEK_SET;
-			fl.l_start = at + i;
-			fl.l_len = 1;
-			if (fcntl(s->registry_fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK)
+			if (pid > 0 && pid != self && lockfile_holder(s->registry_fd, at + i, 1) == 0)
 				return 1;
 		}
 		at += got - got % REGISTRY_SLOT;

@@ -64,17 +64,13 @@ int site_lock_take(const char *dir)
 /* The pid holding a write lock on path, 0 when none. */
 static pid_t lock_holder(const char *path)
 {
-	struct flock fl;
+	pid_t pid;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_GETLK, &fl) != 0 || fl.l_type == F_UNLCK)
-		fl.l_pid = 0;
+	pid = lockfile_holder(fd, 0, 0);
 	close(fd);
-	return fl.l_pid;
+	return pid > 0 ? pid : 0;
 }
 
 pid_t site_lock_holder(const char *dir)
