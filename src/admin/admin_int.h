@@ -43,6 +43,12 @@ void accts_free(struct accts *a);
 long accts_find(const struct accts *a, const void *id, size_t len);
 /* Adds id, which is not in the table yet (present = 0); its index or -1 when out of memory. */
 long accts_add(struct accts *a, const void *id, size_t len);
+/* Adds id, which is not in the table yet, without making it findable: a whole table's worth
+ * (a walk of the accounts table, whose keys are unique) is then indexed at once by accts_index,
+ * in a pass that fetches slots ahead instead of waiting on each. Its index, or -1. */
+long accts_append(struct accts *a, const void *id, size_t len);
+/* Makes every account findable; -1 when out of memory. */
+int accts_index(struct accts *a);
 /* The index of id, added when missing; -1 when out of memory. */
 long accts_intern(struct accts *a, const void *id, size_t len);
 /* Asks the CPU to fetch what a later accts_find of id reads, in two stages called in order some

@@ -3,26 +3,52 @@
 #include <db.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "admin/admin.h"
 #include "admin/admin_int.h"
 #include "common/log.h"
 
+#define HUGE_PAGE (2u << 20)
+#define SMALL_PAGE 4096u
+
+/* Asks for huge pages under a large array (the kernel gives them only to madvised memory here):
+ * the id and edge tables of 1M accounts are read at random, and with 4 KB pages each lookup
+ * also missed the TLB and each first touch faulted. The advice covers the block's whole mapping
+ * (malloc maps blocks this large on their own): advice on a part splits the mapping, and then
+ * realloc's mremap fails and copies. A refusal only costs speed. */
+static void *huge(void *p, size_t bytes)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(SMALL_PAGE - 1);
+	uintptr_t end = ((uintptr_t)p + bytes + SMALL_PAGE - 1) & ~(uintptr_t)(SMALL_PAGE - 1);
+	if (p && bytes >= 2 * HUGE_PAGE)
+		(void)madvise((void *)a, end - a, MADV_HUGEPAGE);
+	return p;
+}
+
 void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
 {
+	static int fixed;
 	size_t c = *cap ? *cap : first;
 	if (v && need <= *cap)
 		return v;
+	/* Large blocks from mmap always, so the tables grow by mremap instead of by a copy (glibc
+	 * raises its threshold after each free of one, and the copies were a quarter of verify's
+	 * page faults), and keep their huge pages. */
+	if (!fixed)
+		fixed = mallopt(M_MMAP_THRESHOLD, HUGE_PAGE);
 	while (c < need)
 		c *= 2;
 	if (!(v = realloc(v, c * size)))
 		return NULL;
 	*cap = c;
-	return v;
+	return huge(v, c * size);
 }
 
 /* ---- accounts in memory ---- */
@@ -45,7 +71,7 @@ void accts_free(struct accts *a)
 
 static int accts_rehash(struct accts *a, size_t nslot)
 {
-	uint64_t *slot = calloc(nslot, sizeof(*slot));
+	uint64_t *slot = huge(calloc(nslot, sizeof(*slot)), nslot * sizeof(uint64_t));
 	size_t i, h;
 	if (!slot)
 		return -1;
@@ -80,13 +106,9 @@ long accts_find(const struct accts *a, const void *id, size_t len)
 	return -1;
 }
 
-long accts_add(struct accts *a, const void *id, size_t len)
+long accts_append(struct accts *a, const void *id, size_t len)
 {
 	struct acct *x;
-	uint32_t hash;
-	size_t h;
-	if ((a->n + 1) * 2 > a->nslot && accts_rehash(a, a->nslot ? a->nslot * 2 : 1024) != 0)
-		return -1;
 	if (!(x = grow(a->v, &a->cap, a->n + 1, sizeof(*x), 512)))
 		return -1;
 	a->v = x;
@@ -94,11 +116,49 @@ long accts_add(struct accts *a, const void *id, size_t len)
 	memset(x, 0, sizeof(*x));
 	memcpy(x->id, id, len);
 	x->len = (unsigned char)len;
-	hash = hash_id(id, len);
+	return (long)a->n++;
+}
+
+static void slot_put(struct accts *a, uint32_t hash, size_t i)
+{
+	size_t h;
 	for (h = hash & (a->nslot - 1); a->slot[h]; h = (h + 1) & (a->nslot - 1))
 		;
-	a->slot[h] = (uint64_t)hash << 32 | ((uint32_t)a->n + 1);
-	return (long)a->n++;
+	a->slot[h] = (uint64_t)hash << 32 | ((uint32_t)i + 1);
+}
+
+#define INDEX_AHEAD 32 /* accounts hashed ahead of their insertion: their slots are fetched */
+
+int accts_index(struct accts *a)
+{
+	uint32_t ahead[INDEX_AHEAD];
+	size_t nslot = 1024, i;
+	while (nslot < 2 * (a->n + 1))
+		nslot *= 2;
+	free(a->slot);
+	a->nslot = 0;
+	if (!(a->slot = huge(calloc(nslot, sizeof(*a->slot)), nslot * sizeof(*a->slot))))
+		return -1;
+	a->nslot = nslot;
+	for (i = 0; i < a->n + INDEX_AHEAD; i++) {
+		if (i >= INDEX_AHEAD) /* its hash's place in ahead is i's next */
+			slot_put(a, ahead[i % INDEX_AHEAD], i - INDEX_AHEAD);
+		if (i < a->n) {
+			ahead[i % INDEX_AHEAD] = hash_id(a->v[i].id, a->v[i].len);
+			__builtin_prefetch(&a->slot[ahead[i % INDEX_AHEAD] & (nslot - 1)], 1);
+		}
+	}
+	return 0;
+}
+
+long accts_add(struct accts *a, const void *id, size_t len)
+{
+	long i;
+	if ((a->n + 1) * 2 > a->nslot && accts_rehash(a, a->nslot ? a->nslot * 2 : 1024) != 0)
+		return -1;
+	if ((i = accts_append(a, id, len)) >= 0)
+		slot_put(a, hash_id(id, len), (size_t)i);
+	return i;
 }
 
 void accts_prefetch(const struct accts *a, const void *id, size_t len, int stage)
@@ -192,6 +252,7 @@ int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg)
 }
 
 #define WALK_BULK_BYTES (1024 * 1024) /* records read per cursor call: a few thousand */
+#define WALK_BUFFERS 3 /* buffers read ahead of the visits, at most */
 #define PEEK_FAR 16 /* records between peek's stage 0 and fn */
 #define PEEK_NEAR 8 /* and between stage 1 and fn */
 
@@ -229,60 +290,156 @@ static int visit_batch(struct rec *r, size_t n, visit_fn fn, peek_fn peek, void 
 	return 0;
 }
 
-/* A hash table's records a buffer at a time (DB_MULTIPLE_KEY): one cursor call per thousands of
- * records instead of one each, which was half of verify's time. A record larger than the
- * buffer grows it. */
-static int walk_bulk(DBC *c, visit_fn fn, peek_fn peek, void *arg)
+/* A buffer of records read by one cursor call, and where each record lies in it. */
+struct batch {
+	void *buf;
+	size_t cap;
+	struct rec *recs;
+	size_t nrec, caprec;
+};
+
+/* Reads the next buffer of a hash table's records (DB_MULTIPLE_KEY: one cursor call per
+ * thousands of records instead of one each, which was half of verify's time); a record larger
+ * than the buffer grows it. 0, DB_NOTFOUND at the end, or an error. */
+static int fill(DBC *c, struct batch *b)
 {
-	size_t cap = WALK_BULK_BYTES, nrec = 0, caprec = 0;
-	void *buf = malloc(cap), *grown;
-	struct rec *recs = NULL;
 	DBT key, val;
+	void *p, *k, *d, *grown;
+	u_int32_t klen, dlen;
 	int ret;
-	if (!buf)
-		return ENOMEM;
 	memset(&key, 0, sizeof(key));
 	memset(&val, 0, sizeof(val));
 	val.flags = DB_DBT_USERMEM;
 	for (;;) {
-		void *p, *k, *d;
-		u_int32_t klen, dlen;
-		val.data = buf;
-		val.ulen = (u_int32_t)cap;
+		if (!b->buf && !(b->buf = malloc(b->cap = WALK_BULK_BYTES)))
+			return ENOMEM;
+		val.data = b->buf;
+		val.ulen = (u_int32_t)b->cap;
 		ret = c->get(c, &key, &val, DB_NEXT | DB_MULTIPLE_KEY);
-		if (ret == DB_BUFFER_SMALL) {
-			cap = val.size > cap * 2 ? val.size : cap * 2;
-			if (!(grown = realloc(buf, cap))) {
-				ret = ENOMEM;
+		if (ret != DB_BUFFER_SMALL)
+			break;
+		b->cap = val.size > b->cap * 2 ? val.size : b->cap * 2;
+		if (!(grown = realloc(b->buf, b->cap)))
+			return ENOMEM;
+		b->buf = grown;
+	}
+	if (ret != 0)
+		return ret;
+	DB_MULTIPLE_INIT(p, &val);
+	for (b->nrec = 0;; b->nrec++) {
+		struct rec *r;
+		DB_MULTIPLE_KEY_NEXT(p, &val, k, klen, d, dlen);
+		if (!p)
+			return 0;
+		if (!(r = grow(b->recs, &b->caprec, b->nrec + 1, sizeof(*r), 1024)))
+			return ENOMEM;
+		b->recs = r;
+		memset(&r[b->nrec], 0, sizeof(*r));
+		r[b->nrec].key.data = k;
+		r[b->nrec].key.size = klen;
+		r[b->nrec].val.data = d;
+		r[b->nrec].val.size = dlen;
+	}
+}
+
+/* The walk in two threads: this one reads buffers (every Berkeley DB call stays in it, and in
+ * the caller's transaction), the visitor visits them, WALK_BUFFERS apart at most. Reading was
+ * a third of verify's time and the visits the rest; on two cores they overlap. */
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch b[WALK_BUFFERS];
+	size_t filled, visited; /* batches handed over, and visited, since the start */
+	int done;               /* the reader has handed over its last batch */
+	int ret;                /* the visits' verdict: the first non-zero fn result */
+	visit_fn fn;
+	peek_fn peek;
+	void *arg;
+};
+
+static void *visitor(void *argp)
+{
+	struct pipe *p = argp;
+	size_t k;
+	int ret = 0;
+	for (k = 0; ret == 0; k++) {
+		struct batch *b = &p->b[k % WALK_BUFFERS];
+		int more;
+		pthread_mutex_lock(&p->mu);
+		while (p->filled == k && !p->done)
+			pthread_cond_wait(&p->cv, &p->mu);
+		more = p->filled > k;
+		pthread_mutex_unlock(&p->mu);
+		if (!more)
+			break; /* done, and nothing more handed over */
+		ret = visit_batch(b->recs, b->nrec, p->fn, p->peek, p->arg);
+		pthread_mutex_lock(&p->mu);
+		p->visited = k + 1;
+		p->ret = ret;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+static int walk_bulk(DBC *c, visit_fn fn, peek_fn peek, void *arg)
+{
+	struct pipe p;
+	pthread_t t;
+	size_t k, i;
+	int ret = 0, threaded;
+
+	memset(&p, 0, sizeof(p));
+	p.fn = fn;
+	p.peek = peek;
+	p.arg = arg;
+	threaded = pthread_mutex_init(&p.mu, NULL) == 0;
+	if (threaded && pthread_cond_init(&p.cv, NULL) != 0) {
+		pthread_mutex_destroy(&p.mu);
+		threaded = 0;
+	}
+	if (threaded && pthread_create(&t, NULL, visitor, &p) != 0) {
+		pthread_cond_destroy(&p.cv);
+		pthread_mutex_destroy(&p.mu);
+		threaded = 0; /* no thread to be had: read and visit in turn */
+	}
+	for (k = 0; ret == 0; k++) {
+		struct batch *b = &p.b[threaded ? k % WALK_BUFFERS : 0];
+		if (threaded) {
+			pthread_mutex_lock(&p.mu);
+			while (k - p.visited >= WALK_BUFFERS && p.ret == 0)
+				pthread_cond_wait(&p.cv, &p.mu);
+			ret = p.ret;
+			pthread_mutex_unlock(&p.mu);
+			if (ret != 0)
 				break;
-			}
-			buf = grown;
+		}
+		if ((ret = fill(c, b)) != 0)
+			break;
+		if (!threaded) {
+			ret = visit_batch(b->recs, b->nrec, fn, peek, arg);
 			continue;
 		}
-		if (ret != 0)
-			break;
-		DB_MULTIPLE_INIT(p, &val);
-		for (nrec = 0;; nrec++) {
-			struct rec *r;
-			DB_MULTIPLE_KEY_NEXT(p, &val, k, klen, d, dlen);
-			if (!p)
-				break;
-			if (!(r = grow(recs, &caprec, nrec + 1, sizeof(*r), 1024))) {
-				ret = ENOMEM;
-				break;
-			}
-			recs = r;
-			memset(&recs[nrec], 0, sizeof(recs[nrec]));
-			recs[nrec].key.data = k;
-			recs[nrec].key.size = klen;
-			recs[nrec].val.data = d;
-			recs[nrec].val.size = dlen;
-		}
-		if (ret != 0 || (ret = visit_batch(recs, nrec, fn, peek, arg)) != 0)
-			break;
+		pthread_mutex_lock(&p.mu);
+		p.filled = k + 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
 	}
-	free(recs);
-	free(buf);
+	if (threaded) {
+		pthread_mutex_lock(&p.mu);
+		p.done = 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		pthread_join(t, NULL);
+		if (p.ret != 0 && (ret == 0 || ret == DB_NOTFOUND))
+			ret = p.ret; /* the visits' verdict before the end of the table's */
+		pthread_cond_destroy(&p.cv);
+		pthread_mutex_destroy(&p.mu);
+	}
+	for (i = 0; i < WALK_BUFFERS; i++) {
+		free(p.b[i].buf);
+		free(p.b[i].recs);
+	}
 	return ret;
 }
 
@@ -315,35 +472,48 @@ int walk_ahead(struct store *s, DB_TXN *txn, int table, visit_fn fn, peek_fn pee
 	return ret;
 }
 
-/* 1 when a read lock on every page of the store would take at most half of the environment's
- * lock table (shared with the service, whose transactions need locks meanwhile). */
-static int lockable(struct store *s)
+/* The pages and bytes of the store's tables; -1 when a table's file cannot be read. */
+static int tables_size(struct store *s, uint64_t *pages, uint64_t *bytes)
 {
-	u_int32_t max_locks = 0, max_objects = 0, pagesize;
-	uint64_t pages = 0;
+	u_int32_t pagesize;
 	const char *file, *name;
 	char path[PATH_MAX];
 	struct stat sb;
 	int i;
-	if (s->env->get_lk_max_locks(s->env, &max_locks) != 0 ||
-	    s->env->get_lk_max_objects(s->env, &max_objects) != 0)
-		return 0;
+	*pages = *bytes = 0;
 	for (i = 0; i < T_COUNT; i++) {
 		if (s->db[i]->get_dbname(s->db[i], &file, &name) != 0 ||
 		    s->db[i]->get_pagesize(s->db[i], &pagesize) != 0 || !pagesize ||
 		    snprintf(path, sizeof(path), "%s/%s", s->dir, file) >= (int)sizeof(path) ||
 		    stat(path, &sb) != 0)
-			return 0;
-		pages += (uint64_t)sb.st_size / pagesize + 1;
+			return -1;
+		*pages += (uint64_t)sb.st_size / pagesize + 1;
+		*bytes += (uint64_t)sb.st_size;
 	}
+	return 0;
+}
+
+/* 1 when a read lock on every page of the store would take at most half of the environment's
+ * lock table (shared with the service, whose transactions need locks meanwhile). */
+static int lockable(struct store *s, uint64_t pages)
+{
+	u_int32_t max_locks = 0, max_objects = 0;
+	if (s->env->get_lk_max_locks(s->env, &max_locks) != 0 ||
+	    s->env->get_lk_max_objects(s->env, &max_objects) != 0)
+		return 0;
 	return pages <= (max_locks < max_objects ? max_locks : max_objects) / 2;
 }
 
 int run_read(struct store *s, txn_body body, void *arg, int *degree3)
 {
-	int ret = ENOMEM;
+	struct store_prefault *pf = NULL;
+	uint64_t pages = 0, bytes = 0;
+	int ret = ENOMEM, sized = s->env && tables_size(s, &pages, &bytes) == 0;
+	/* The walk will read about the tables' bytes into the cache. */
+	if (sized)
+		pf = store_prefault_start(s, bytes + bytes / 8);
 	/* (No environment: a recovery elsewhere closed it; run_txn reopens it.) */
-	if ((*degree3 = !s->env || lockable(s)))
+	if ((*degree3 = !s->env || (sized && lockable(s, pages))))
 		ret = run_txn(s, body, arg, 0);
 	if (ret == ENOMEM) { /* too large, or the lock table ran out after all */
 		LOG("the store is too large to read under read locks: reading it at read committed, "
@@ -351,6 +521,7 @@ int run_read(struct store *s, txn_body body, void *arg, int *degree3)
 		*degree3 = 0;
 		ret = run_txn(s, body, arg, 1);
 	}
+	store_prefault_join(pf);
 	return ret;
 }
 

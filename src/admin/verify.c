@@ -105,12 +105,6 @@ struct verify_arg {
 
 /* ---- looking ahead: the accounts that records further on name, fetched early ---- */
 
-static void peek_account(void *argp, const DBT *key, const DBT *val, int stage)
-{
-	(void)val;
-	accts_prefetch(&((struct verify_arg *)argp)->a, key->data, key->size, stage);
-}
-
 static void peek_edge(void *argp, const DBT *key, const DBT *val, int stage)
 {
 	struct verify_arg *va = argp;
@@ -147,7 +141,7 @@ static int visit_account(void *argp, const DBT *key, const DBT *val)
 			esc(b1, key->data, key->size), (unsigned)val->size);
 		return 0;
 	}
-	if ((i = accts_add(&va->a, key->data, key->size)) < 0)
+	if ((i = accts_append(&va->a, key->data, key->size)) < 0)
 		return TXN_NOMEM;
 	va->a.v[i].present = 1;
 	va->a.v[i].stored = a;
@@ -375,8 +369,11 @@ static int verify_body(struct store *s, DB_TXN *txn, void *argp)
 	accts_free(&va->a);
 	vedges_free(&va->e);
 	if ((ret = txn->set_priority(txn, ADMIN_PRIORITY)) != 0 ||
-	    (ret = walk_ahead(s, txn, T_ACCOUNTS, visit_account, peek_account, va)) != 0 ||
-	    (ret = walk_ahead(s, txn, T_EDGES, visit_edge, peek_edge, va)) != 0)
+	    (ret = walk(s, txn, T_ACCOUNTS, visit_account, va)) != 0)
+		return ret;
+	if (accts_index(&va->a) != 0)
+		return TXN_NOMEM;
+	if ((ret = walk_ahead(s, txn, T_EDGES, visit_edge, peek_edge, va)) != 0)
 		return ret;
 	if (vedges_index(&va->e, va->a.n) != 0)
 		return TXN_NOMEM;
