@@ -76,7 +76,7 @@ void vedges_free(struct vedges *e);
 int vedge_cmp(const void *a, const void *b);
 /* Sorts the list (vedge_cmp) and indexes it by from, for the accounts numbered below accounts:
  * a search then looks through one account's edges, not all (at 10M edges a search over all was
- * a third of verify's time). -1 when out of memory (the list stays sorted, unindexed). */
+ * a third of verify's time). -1 when out of memory (the list unindexed). */
 int vedges_index(struct vedges *e, size_t accounts);
 /* The edge from -> to of a sorted list, or NULL. */
 struct vedge *vedges_find(const struct vedges *e, uint32_t from, uint32_t to);
@@ -90,8 +90,23 @@ typedef void (*peek_fn)(void *arg, const DBT *key, const DBT *val, int stage);
 /* Calls fn on every record (every duplicate) of table, in the table's order; stops at the first
  * non-zero return of fn and returns it. */
 int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg);
-/* The same, calling peek on records ahead of fn (hash tables only). */
-int walk_ahead(struct store *s, DB_TXN *txn, int table, visit_fn fn, peek_fn peek, void *arg);
+
+/* Walks whose visits run in a thread of their own, in the order they were asked for, while this
+ * thread goes on reading (shared.c says why). Between walker_start and walker_end only the
+ * visits and calls may touch what they use. */
+struct walker;
+typedef int (*call_fn)(void *arg);
+/* NULL when out of memory (the walks then fail with ENOMEM); without a thread, walks visit in
+ * this one. */
+struct walker *walker_start(void);
+/* Reads table, asking for fn (and peek on records ahead, when not NULL) on every record; returns
+ * once all are read: a reading error, or the result of a visit or call that failed before. */
+int walk_async(struct walker *w, struct store *s, DB_TXN *txn, int table, visit_fn fn,
+	       peek_fn peek, void *arg);
+/* Asks for call(arg) after the visits asked for before; as walk_async. */
+int walker_call(struct walker *w, call_fn call, void *arg);
+/* Waits for every visit and call, and frees w; the first non-zero result of one, or 0. */
+int walker_end(struct walker *w);
 
 /* Runs a whole-store read in one transaction at degree 3: its read locks make it a consistent
  * snapshot (writers wait for it). A store too large for that is read at read committed;

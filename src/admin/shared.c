@@ -210,17 +210,51 @@ int vedge_cmp(const void *a, const void *b)
 	return x->to < y->to ? -1 : x->to > y->to;
 }
 
+static int by_to(const void *a, const void *b)
+{
+	const struct vedge *x = a, *y = b;
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+/* Sorts each account's run of edges by to: most runs are short, and insertion sort needs no
+ * call per comparison. */
+static void sort_runs(struct vedges *e)
+{
+	size_t f, i, j;
+	for (f = 0; f < e->nfirst; f++) {
+		struct vedge *r = e->v + e->first[f];
+		size_t n = e->first[f + 1] - e->first[f];
+		if (n > 16) {
+			qsort(r, n, sizeof(*r), by_to);
+			continue;
+		}
+		for (i = 1; i < n; i++) {
+			struct vedge x = r[i];
+			for (j = i; j > 0 && r[j - 1].to > x.to; j--)
+				r[j] = r[j - 1];
+			r[j] = x;
+		}
+	}
+}
+
 int vedges_index(struct vedges *e, size_t accounts)
 {
-	size_t i;
+	struct vedge *sorted;
+	size_t i, sorted_already;
 	free(e->first);
 	e->first = NULL;
 	e->nfirst = 0;
-	for (i = 1; i < e->n && vedge_cmp(&e->v[i - 1], &e->v[i]) <= 0; i++)
-		; /* sorted already (a bulk import's list): a sort would only cost */
-	if (i < e->n)
+	for (i = 0; i < e->n && e->v[i].from < accounts; i++)
+		;
+	if (i < e->n) { /* an edge of an account past the index: the old way, all sorted */
 		qsort(e->v, e->n, sizeof(*e->v), vedge_cmp);
-	if (!(e->first = calloc(accounts + 1, sizeof(*e->first))))
+		i = e->n;
+	} else {
+		for (i = 1; i < e->n && vedge_cmp(&e->v[i - 1], &e->v[i]) <= 0; i++)
+			; /* sorted already (a bulk import's list): a sort would only cost */
+	}
+	sorted_already = i >= e->n;
+	if (!(e->first = huge(calloc(accounts + 1, sizeof(*e->first)), (accounts + 1) * sizeof(size_t))))
 		return -1;
 	for (i = 0; i < e->n; i++)
 		if (e->v[i].from < accounts)
@@ -228,6 +262,22 @@ int vedges_index(struct vedges *e, size_t accounts)
 	for (i = 0; i < accounts; i++)
 		e->first[i + 1] += e->first[i];
 	e->nfirst = accounts;
+	if (sorted_already)
+		return 0;
+	/* By from, in one pass (a counting sort: qsort took a tenth of verify's time), then each
+	 * account's edges by to. first[f] is where the next edge of f goes, then past f's last. */
+	if (!(sorted = huge(malloc(e->n * sizeof(*sorted)), e->n * sizeof(*sorted)))) {
+		qsort(e->v, e->n, sizeof(*e->v), vedge_cmp);
+		return 0;
+	}
+	for (i = 0; i < e->n; i++)
+		sorted[e->first[e->v[i].from]++] = e->v[i];
+	memmove(e->first + 1, e->first, accounts * sizeof(*e->first));
+	e->first[0] = 0;
+	free(e->v);
+	e->v = sorted;
+	e->cap = e->n;
+	sort_runs(e);
 	return 0;
 }
 
@@ -246,15 +296,10 @@ struct vedge *vedges_find(const struct vedges *e, uint32_t from, uint32_t to)
 
 /* ---- walking the store ---- */
 
-int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg)
-{
-	return walk_ahead(s, txn, table, fn, NULL, arg);
-}
-
 #define WALK_BULK_BYTES (1024 * 1024) /* records read per cursor call: a few thousand */
-#define WALK_BUFFERS 3 /* buffers read ahead of the visits, at most */
-#define PEEK_FAR 16 /* records between peek's stage 0 and fn */
-#define PEEK_NEAR 8 /* and between stage 1 and fn */
+#define WALK_JOBS 4 /* buffers read ahead of the visits (and calls queued among them), at most */
+#define PEEK_FAR 32 /* records between peek's stage 0 and fn */
+#define PEEK_NEAR 16 /* and between stage 1 and fn */
 
 struct rec {
 	DBT key, val;
@@ -290,18 +335,165 @@ static int visit_batch(struct rec *r, size_t n, visit_fn fn, peek_fn peek, void 
 	return 0;
 }
 
-/* A buffer of records read by one cursor call, and where each record lies in it. */
-struct batch {
+/* A buffer of records read by one cursor call and how to visit them, or a call. */
+struct job {
 	void *buf;
 	size_t cap;
 	struct rec *recs;
 	size_t nrec, caprec;
+	visit_fn fn;
+	peek_fn peek;
+	call_fn call; /* instead of visits */
+	void *arg;
 };
+
+/* Every Berkeley DB call of a walk stays in the thread that reads (and in its transaction); the
+ * visits run in order in one thread of their own, WALK_JOBS buffers behind at most. Reading was
+ * a third of verify's time and the visits the rest: on two cores they overlap, also across
+ * tables, since a walk returns once its last buffer is read. */
+struct walker {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	int threaded; /* 0: no thread could be had; the reader visits each buffer in turn */
+	struct job job[WALK_JOBS];
+	size_t queued, done; /* jobs handed over, and finished, since the start */
+	int closing;         /* walker_end: no more jobs */
+	int ret;             /* the first non-zero result of a visit or call; later jobs are skipped */
+};
+
+static int run_job(struct job *j)
+{
+	return j->call ? j->call(j->arg) : visit_batch(j->recs, j->nrec, j->fn, j->peek, j->arg);
+}
+
+static void *visitor(void *argp)
+{
+	struct walker *w = argp;
+	size_t k;
+	for (k = 0;; k++) {
+		int ret = 0, skip;
+		pthread_mutex_lock(&w->mu);
+		while (w->queued == k && !w->closing)
+			pthread_cond_wait(&w->cv, &w->mu);
+		skip = w->ret;
+		if (w->queued == k) { /* closing, and nothing more handed over */
+			pthread_mutex_unlock(&w->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (!skip)
+			ret = run_job(&w->job[k % WALK_JOBS]);
+		pthread_mutex_lock(&w->mu);
+		w->done = k + 1;
+		if (ret != 0 && w->ret == 0)
+			w->ret = ret;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
+struct walker *walker_start(void)
+{
+	struct walker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return w; /* not threaded */
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return w;
+	}
+	if (pthread_create(&w->thread, NULL, visitor, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return w;
+	}
+	w->threaded = 1;
+	return w;
+}
+
+/* The next job's room, once the visitor is done with it; NULL when a visit or call failed
+ * (its result in w->ret). */
+static struct job *job_room(struct walker *w)
+{
+	struct job *j;
+	if (!w->threaded)
+		return w->ret ? NULL : &w->job[0];
+	pthread_mutex_lock(&w->mu);
+	while (w->queued - w->done >= WALK_JOBS && w->ret == 0)
+		pthread_cond_wait(&w->cv, &w->mu);
+	j = w->ret ? NULL : &w->job[w->queued % WALK_JOBS];
+	pthread_mutex_unlock(&w->mu);
+	return j;
+}
+
+/* Hands the job job_room gave over; without a thread, runs it. */
+static void job_hand(struct walker *w, struct job *j)
+{
+	if (!w->threaded) {
+		w->ret = run_job(j);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->queued++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Waits until every job handed over is finished; the first failure's result, or 0. */
+static int walker_idle(struct walker *w)
+{
+	int ret;
+	if (!w->threaded)
+		return w->ret;
+	pthread_mutex_lock(&w->mu);
+	while (w->done < w->queued)
+		pthread_cond_wait(&w->cv, &w->mu);
+	ret = w->ret;
+	pthread_mutex_unlock(&w->mu);
+	return ret;
+}
+
+int walker_call(struct walker *w, call_fn call, void *arg)
+{
+	struct job *j = job_room(w);
+	if (!j)
+		return w->ret;
+	j->call = call;
+	j->arg = arg;
+	job_hand(w, j);
+	return 0;
+}
+
+int walker_end(struct walker *w)
+{
+	size_t i;
+	int ret;
+	if (!w)
+		return ENOMEM;
+	ret = walker_idle(w);
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		w->closing = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+	}
+	for (i = 0; i < WALK_JOBS; i++) {
+		free(w->job[i].buf);
+		free(w->job[i].recs);
+	}
+	free(w);
+	return ret;
+}
 
 /* Reads the next buffer of a hash table's records (DB_MULTIPLE_KEY: one cursor call per
  * thousands of records instead of one each, which was half of verify's time); a record larger
  * than the buffer grows it. 0, DB_NOTFOUND at the end, or an error. */
-static int fill(DBC *c, struct batch *b)
+static int fill(DBC *c, struct job *j)
 {
 	DBT key, val;
 	void *p, *k, *d, *grown;
@@ -311,165 +503,89 @@ static int fill(DBC *c, struct batch *b)
 	memset(&val, 0, sizeof(val));
 	val.flags = DB_DBT_USERMEM;
 	for (;;) {
-		if (!b->buf && !(b->buf = malloc(b->cap = WALK_BULK_BYTES)))
+		if (!j->buf && !(j->buf = malloc(j->cap = WALK_BULK_BYTES)))
 			return ENOMEM;
-		val.data = b->buf;
-		val.ulen = (u_int32_t)b->cap;
+		val.data = j->buf;
+		val.ulen = (u_int32_t)j->cap;
 		ret = c->get(c, &key, &val, DB_NEXT | DB_MULTIPLE_KEY);
 		if (ret != DB_BUFFER_SMALL)
 			break;
-		b->cap = val.size > b->cap * 2 ? val.size : b->cap * 2;
-		if (!(grown = realloc(b->buf, b->cap)))
+		j->cap = val.size > j->cap * 2 ? val.size : j->cap * 2;
+		if (!(grown = realloc(j->buf, j->cap)))
 			return ENOMEM;
-		b->buf = grown;
+		j->buf = grown;
 	}
 	if (ret != 0)
 		return ret;
 	DB_MULTIPLE_INIT(p, &val);
-	for (b->nrec = 0;; b->nrec++) {
+	for (j->nrec = 0;; j->nrec++) {
 		struct rec *r;
 		DB_MULTIPLE_KEY_NEXT(p, &val, k, klen, d, dlen);
 		if (!p)
 			return 0;
-		if (!(r = grow(b->recs, &b->caprec, b->nrec + 1, sizeof(*r), 1024)))
+		if (!(r = grow(j->recs, &j->caprec, j->nrec + 1, sizeof(*r), 1024)))
 			return ENOMEM;
-		b->recs = r;
-		memset(&r[b->nrec], 0, sizeof(*r));
-		r[b->nrec].key.data = k;
-		r[b->nrec].key.size = klen;
-		r[b->nrec].val.data = d;
-		r[b->nrec].val.size = dlen;
+		j->recs = r;
+		memset(&r[j->nrec], 0, sizeof(*r));
+		r[j->nrec].key.data = k;
+		r[j->nrec].key.size = klen;
+		r[j->nrec].val.data = d;
+		r[j->nrec].val.size = dlen;
 	}
 }
 
-/* The walk in two threads: this one reads buffers (every Berkeley DB call stays in it, and in
- * the caller's transaction), the visitor visits them, WALK_BUFFERS apart at most. Reading was
- * a third of verify's time and the visits the rest; on two cores they overlap. */
-struct pipe {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct batch b[WALK_BUFFERS];
-	size_t filled, visited; /* batches handed over, and visited, since the start */
-	int done;               /* the reader has handed over its last batch */
-	int ret;                /* the visits' verdict: the first non-zero fn result */
-	visit_fn fn;
-	peek_fn peek;
-	void *arg;
-};
-
-static void *visitor(void *argp)
-{
-	struct pipe *p = argp;
-	size_t k;
-	int ret = 0;
-	for (k = 0; ret == 0; k++) {
-		struct batch *b = &p->b[k % WALK_BUFFERS];
-		int more;
-		pthread_mutex_lock(&p->mu);
-		while (p->filled == k && !p->done)
-			pthread_cond_wait(&p->cv, &p->mu);
-		more = p->filled > k;
-		pthread_mutex_unlock(&p->mu);
-		if (!more)
-			break; /* done, and nothing more handed over */
-		ret = visit_batch(b->recs, b->nrec, p->fn, p->peek, p->arg);
-		pthread_mutex_lock(&p->mu);
-		p->visited = k + 1;
-		p->ret = ret;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
-	return NULL;
-}
-
-static int walk_bulk(DBC *c, visit_fn fn, peek_fn peek, void *arg)
-{
-	struct pipe p;
-	pthread_t t;
-	size_t k, i;
-	int ret = 0, threaded;
-
-	memset(&p, 0, sizeof(p));
-	p.fn = fn;
-	p.peek = peek;
-	p.arg = arg;
-	threaded = pthread_mutex_init(&p.mu, NULL) == 0;
-	if (threaded && pthread_cond_init(&p.cv, NULL) != 0) {
-		pthread_mutex_destroy(&p.mu);
-		threaded = 0;
-	}
-	if (threaded && pthread_create(&t, NULL, visitor, &p) != 0) {
-		pthread_cond_destroy(&p.cv);
-		pthread_mutex_destroy(&p.mu);
-		threaded = 0; /* no thread to be had: read and visit in turn */
-	}
-	for (k = 0; ret == 0; k++) {
-		struct batch *b = &p.b[threaded ? k % WALK_BUFFERS : 0];
-		if (threaded) {
-			pthread_mutex_lock(&p.mu);
-			while (k - p.visited >= WALK_BUFFERS && p.ret == 0)
-				pthread_cond_wait(&p.cv, &p.mu);
-			ret = p.ret;
-			pthread_mutex_unlock(&p.mu);
-			if (ret != 0)
-				break;
-		}
-		if ((ret = fill(c, b)) != 0)
-			break;
-		if (!threaded) {
-			ret = visit_batch(b->recs, b->nrec, fn, peek, arg);
-			continue;
-		}
-		pthread_mutex_lock(&p.mu);
-		p.filled = k + 1;
-		pthread_cond_broadcast(&p.cv);
-		pthread_mutex_unlock(&p.mu);
-	}
-	if (threaded) {
-		pthread_mutex_lock(&p.mu);
-		p.done = 1;
-		pthread_cond_broadcast(&p.cv);
-		pthread_mutex_unlock(&p.mu);
-		pthread_join(t, NULL);
-		if (p.ret != 0 && (ret == 0 || ret == DB_NOTFOUND))
-			ret = p.ret; /* the visits' verdict before the end of the table's */
-		pthread_cond_destroy(&p.cv);
-		pthread_mutex_destroy(&p.mu);
-	}
-	for (i = 0; i < WALK_BUFFERS; i++) {
-		free(p.b[i].buf);
-		free(p.b[i].recs);
-	}
-	return ret;
-}
-
-int walk_ahead(struct store *s, DB_TXN *txn, int table, visit_fn fn, peek_fn peek, void *arg)
+/* The outbox, a queue: a record per cursor call, visited here once the visitor is idle. */
+static int walk_queue(DBC *c, visit_fn fn, void *arg)
 {
 	DBT key, val;
-	DBC *c;
-	int ret, t_ret;
-	if ((ret = s->db[table]->cursor(s->db[table], txn, &c, 0)) != 0)
-		return ret;
-	if (table != T_OUTBOX) { /* every table but the queue is a hash table */
-		if ((ret = walk_bulk(c, fn, peek, arg)) == DB_NOTFOUND)
-			ret = 0;
-		if ((t_ret = c->close(c)) != 0 && ret == 0)
-			ret = t_ret;
-		return ret;
-	}
+	int ret;
 	memset(&key, 0, sizeof(key));
 	memset(&val, 0, sizeof(val));
 	key.flags = val.flags = DB_DBT_REALLOC;
 	while ((ret = c->get(c, &key, &val, DB_NEXT)) == 0)
 		if ((ret = fn(arg, &key, &val)) != 0)
 			break;
+	free(key.data);
+	free(val.data);
+	return ret;
+}
+
+int walk_async(struct walker *w, struct store *s, DB_TXN *txn, int table, visit_fn fn,
+	       peek_fn peek, void *arg)
+{
+	struct job *j;
+	DBC *c;
+	int ret, t_ret;
+	if (!w)
+		return ENOMEM;
+	if ((ret = s->db[table]->cursor(s->db[table], txn, &c, 0)) != 0)
+		return ret;
+	if (table == T_OUTBOX) { /* every table but the queue is a hash table */
+		if ((ret = walker_idle(w)) == 0)
+			ret = walk_queue(c, fn, arg);
+	} else {
+		while ((j = job_room(w)) && (ret = fill(c, j)) == 0) {
+			j->fn = fn;
+			j->peek = peek;
+			j->call = NULL;
+			j->arg = arg;
+			job_hand(w, j);
+		}
+		if (!j)
+			ret = w->ret;
+	}
 	if (ret == DB_NOTFOUND)
 		ret = 0;
 	if ((t_ret = c->close(c)) != 0 && ret == 0)
 		ret = t_ret;
-	free(key.data);
-	free(val.data);
 	return ret;
+}
+
+int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg)
+{
+	struct walker *w = walker_start();
+	int ret = walk_async(w, s, txn, table, fn, NULL, arg), t_ret = walker_end(w);
+	return ret != 0 ? ret : t_ret;
 }
 
 /* The pages and bytes of the store's tables; -1 when a table's file cannot be read. */

@@ -94,12 +94,20 @@ static uint32_t *counter(struct account *a, int which)
 									   : &a->mutual;
 }
 
+struct verify_arg;
+
+/* One walk's own state (the walks' visits may run while the next table is read). */
+struct table_walk {
+	struct verify_arg *va;
+	int table; /* an index, the outbox or the dead letters */
+	long owner; /* the index walk's last key, as an account index (its duplicates come together) */
+};
+
 struct verify_arg {
 	struct admin_verify *v;
 	struct accts a;
 	struct vedges e;
-	int table; /* the table being walked: an index, the outbox or the dead letters */
-	long owner; /* the index walk's last key, as an account index (its duplicates come together) */
+	struct table_walk tw[T_COUNT];
 	int degree3;
 };
 
@@ -118,7 +126,7 @@ static void peek_edge(void *argp, const DBT *key, const DBT *val, int stage)
 
 static void peek_index(void *argp, const DBT *key, const DBT *val, int stage)
 {
-	struct verify_arg *va = argp;
+	struct verify_arg *va = ((struct table_walk *)argp)->va;
 	accts_prefetch(&va->a, key->data, key->size, stage);
 	if (val->size > 4)
 		accts_prefetch(&va->a, (const char *)val->data + 4, val->size - 4, stage);
@@ -183,9 +191,10 @@ static int visit_edge(void *argp, const DBT *key, const DBT *val)
 
 static int visit_index(void *argp, const DBT *key, const DBT *val)
 {
-	struct verify_arg *va = argp;
+	struct table_walk *tw = argp;
+	struct verify_arg *va = tw->va;
 	static const char *const names[] = {"following", "fan", "mutual"};
-	int which = va->table == T_FOLLOWING ? C_FOLLOWING : va->table == T_FANS ? C_FOLLOWERS
+	int which = tw->table == T_FOLLOWING ? C_FOLLOWING : tw->table == T_FANS ? C_FOLLOWERS
 										  : C_MUTUAL;
 	const char *name = names[which];
 	char b1[ESC_BUF], b2[ESC_BUF];
@@ -208,9 +217,9 @@ static int visit_index(void *argp, const DBT *key, const DBT *val)
 		return 0;
 	}
 	time = it.time;
-	oi = va->owner;
+	oi = tw->owner;
 	if (oi < 0 || va->a.v[oi].len != key->size || memcmp(va->a.v[oi].id, key->data, key->size))
-		oi = va->owner = accts_intern(&va->a, key->data, key->size);
+		oi = tw->owner = accts_intern(&va->a, key->data, key->size);
 	if (oi < 0 || (xi = accts_intern(&va->a, it.id, val->size - 4)) < 0)
 		return TXN_NOMEM;
 	oid = va->a.v[oi].id;
@@ -338,11 +347,12 @@ static int visit_profile(void *argp, const DBT *key, const DBT *val)
 	return 0;
 }
 
-/* The outbox and the dead letters (va->table): records of fixed-size events. */
+/* The outbox and the dead letters (tw->table): records of fixed-size events. */
 static int visit_event(void *argp, const DBT *key, const DBT *val)
 {
-	struct verify_arg *va = argp;
-	int dead = va->table == T_DEAD;
+	struct table_walk *tw = argp;
+	struct verify_arg *va = tw->va;
+	int dead = tw->table == T_DEAD;
 	struct store_event ev;
 	db_recno_t id = 0;
 	if (dead)
@@ -357,39 +367,70 @@ static int visit_event(void *argp, const DBT *key, const DBT *val)
 	return 0;
 }
 
+/* The steps between walks, run by the walker in turn with the visits. */
+static int index_accounts(void *argp)
+{
+	return accts_index(&((struct verify_arg *)argp)->a) ? TXN_NOMEM : 0;
+}
+
+static int index_edges(void *argp)
+{
+	struct verify_arg *va = argp;
+	return vedges_index(&va->e, va->a.n) ? TXN_NOMEM : 0;
+}
+
+static int check_all(void *argp)
+{
+	check_edges(argp);
+	check_counters(argp);
+	return 0;
+}
+
+/* Every table, in an order where each check has what it needs: the accounts, then the edges
+ * (by account), then the indexes (against both). */
+static int verify_walks(struct store *s, DB_TXN *txn, struct walker *w, struct verify_arg *va)
+{
+	int ret, t;
+	for (t = 0; t < T_COUNT; t++) {
+		va->tw[t].va = va;
+		va->tw[t].table = t;
+		va->tw[t].owner = -1;
+	}
+	if ((ret = walk_async(w, s, txn, T_ACCOUNTS, visit_account, NULL, va)) != 0 ||
+	    (ret = walker_call(w, index_accounts, va)) != 0 ||
+	    (ret = walk_async(w, s, txn, T_EDGES, visit_edge, peek_edge, va)) != 0 ||
+	    (ret = walker_call(w, index_edges, va)) != 0)
+		return ret;
+	for (t = T_FOLLOWING; t <= T_MUTUAL; t++)
+		if ((ret = walk_async(w, s, txn, t, visit_index, peek_index, &va->tw[t])) != 0)
+			return ret;
+	if ((ret = walker_call(w, check_all, va)) != 0 ||
+	    (ret = walk_async(w, s, txn, T_PROFILES, visit_profile, NULL, va)) != 0)
+		return ret;
+	for (t = T_OUTBOX; t <= T_DEAD; t++)
+		if ((ret = walk_async(w, s, txn, t, visit_event, NULL, &va->tw[t])) != 0)
+			return ret;
+	return 0;
+}
+
 static int verify_body(struct store *s, DB_TXN *txn, void *argp)
 {
 	struct verify_arg *va = argp;
 	struct admin_verify *v = va->v;
-	int ret;
+	struct walker *w;
+	int ret, t_ret;
 
 	/* A retry starts over. */
 	admin_verify_free(v);
 	memset(v, 0, sizeof(*v));
 	accts_free(&va->a);
 	vedges_free(&va->e);
-	if ((ret = txn->set_priority(txn, ADMIN_PRIORITY)) != 0 ||
-	    (ret = walk(s, txn, T_ACCOUNTS, visit_account, va)) != 0)
+	if ((ret = txn->set_priority(txn, ADMIN_PRIORITY)) != 0)
 		return ret;
-	if (accts_index(&va->a) != 0)
-		return TXN_NOMEM;
-	if ((ret = walk_ahead(s, txn, T_EDGES, visit_edge, peek_edge, va)) != 0)
-		return ret;
-	if (vedges_index(&va->e, va->a.n) != 0)
-		return TXN_NOMEM;
-	for (va->table = T_FOLLOWING; va->table <= T_MUTUAL; va->table++) {
-		va->owner = -1;
-		if ((ret = walk_ahead(s, txn, va->table, visit_index, peek_index, va)) != 0)
-			return ret;
-	}
-	check_edges(va);
-	check_counters(va);
-	if ((ret = walk(s, txn, T_PROFILES, visit_profile, va)) != 0)
-		return ret;
-	for (va->table = T_OUTBOX; va->table <= T_DEAD; va->table++)
-		if ((ret = walk(s, txn, va->table, visit_event, va)) != 0)
-			return ret;
-	return 0;
+	w = walker_start();
+	ret = verify_walks(s, txn, w, va);
+	t_ret = walker_end(w); /* before anything returns: the visits use va */
+	return ret != 0 ? ret : t_ret;
 }
 
 int admin_verify(struct store *s, struct admin_verify *v, char *err, size_t errlen)
