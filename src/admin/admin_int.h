@@ -51,9 +51,9 @@ long accts_append(struct accts *a, const void *id, size_t len);
 int accts_index(struct accts *a);
 /* The index of id, added when missing; -1 when out of memory. */
 long accts_intern(struct accts *a, const void *id, size_t len);
-/* Asks the CPU to fetch what a later accts_find of id reads, in two stages called in order some
- * records apart: stage 0 its slot, stage 1 (the slot now at hand) the account it names. At 1M
- * accounts every lookup otherwise waits for memory twice. */
+/* Asks the CPU to fetch what a later accts_find of id reads, in stages called in order some
+ * records apart: stage 0 its slot, stage 1 (the slot now at hand) the account it names; stage 2
+ * nothing. At 1M accounts every lookup otherwise waits for memory twice. */
 void accts_prefetch(const struct accts *a, const void *id, size_t len, int stage);
 
 /* ---- edges in memory ---- */
@@ -78,6 +78,10 @@ int vedge_cmp(const void *a, const void *b);
  * a search then looks through one account's edges, not all (at 10M edges a search over all was
  * a third of verify's time). -1 when out of memory (the list unindexed). */
 int vedges_index(struct vedges *e, size_t accounts);
+/* The same for a later vedges_find of an edge from the account id names (its slot fetched by
+ * accts_prefetch's stage 0): stage 1 where its edges start, stage 2 the first of them. */
+void vedges_prefetch(const struct vedges *e, const struct accts *a, const void *from, size_t len,
+		     int stage);
 /* The edge from -> to of a sorted list, or NULL. */
 struct vedge *vedges_find(const struct vedges *e, uint32_t from, uint32_t to);
 

@@ -53,13 +53,27 @@ void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
 
 /* ---- accounts in memory ---- */
 
+/* Eight bytes at a time, then a finalizer that spreads every bit into the low ones (the slot).
+ * A byte at a time (FNV) took a tenth of verify's visits: each id is hashed three times, twice
+ * by the peeks ahead and once by the lookup. */
 static uint32_t hash_id(const char *id, size_t len)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)id[i]) * 16777619u;
-	return h;
+	uint64_t h = len * 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0, j;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, id + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	if (i < len) {
+		for (w = 0, j = 0; i + j < len; j++)
+			w |= (uint64_t)(unsigned char)id[i + j] << (8 * j);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return (uint32_t)h;
 }
 
 void accts_free(struct accts *a)
@@ -161,16 +175,35 @@ long accts_add(struct accts *a, const void *id, size_t len)
 	return i;
 }
 
+/* The account in id's first slot (stage 1 and later: the slot is at hand), or -1. Usually id's,
+ * which is all a prefetch needs. */
+static long first_in_slot(const struct accts *a, const void *id, size_t len)
+{
+	uint64_t e;
+	if (!a->nslot || !(e = a->slot[hash_id(id, len) & (a->nslot - 1)]) || (uint32_t)e - 1 >= a->n)
+		return -1;
+	return (long)(uint32_t)e - 1;
+}
+
 void accts_prefetch(const struct accts *a, const void *id, size_t len, int stage)
 {
-	size_t h;
-	if (!a->nslot)
+	long i;
+	if (stage == 0 && a->nslot)
+		__builtin_prefetch(&a->slot[hash_id(id, len) & (a->nslot - 1)]);
+	else if (stage == 1 && (i = first_in_slot(a, id, len)) >= 0)
+		__builtin_prefetch(&a->v[i]);
+}
+
+void vedges_prefetch(const struct vedges *e, const struct accts *a, const void *from, size_t len,
+		     int stage)
+{
+	long i;
+	if (stage == 0 || !e->first || (i = first_in_slot(a, from, len)) < 0 || (size_t)i >= e->nfirst)
 		return;
-	h = hash_id(id, len) & (a->nslot - 1);
-	if (stage == 0)
-		__builtin_prefetch(&a->slot[h]);
-	else if (a->slot[h] && (uint32_t)a->slot[h] - 1 < a->n)
-		__builtin_prefetch(&a->v[(uint32_t)a->slot[h] - 1]);
+	if (stage == 1)
+		__builtin_prefetch(&e->first[i]);
+	else if (e->first[i] < e->n)
+		__builtin_prefetch(&e->v[e->first[i]]);
 }
 
 long accts_intern(struct accts *a, const void *id, size_t len)
@@ -299,7 +332,8 @@ struct vedge *vedges_find(const struct vedges *e, uint32_t from, uint32_t to)
 #define WALK_BULK_BYTES (1024 * 1024) /* records read per cursor call: a few thousand */
 #define WALK_JOBS 4 /* buffers read ahead of the visits (and calls queued among them), at most */
 #define PEEK_FAR 32 /* records between peek's stage 0 and fn */
-#define PEEK_NEAR 16 /* and between stage 1 and fn */
+#define PEEK_MID 16 /* stage 1 */
+#define PEEK_NEAR 8 /* stage 2 */
 
 struct rec {
 	DBT key, val;
@@ -324,8 +358,10 @@ static int visit_batch(struct rec *r, size_t n, visit_fn fn, peek_fn peek, void 
 	for (i = 0; i < n; i++) {
 		if (peek && i + PEEK_FAR < n)
 			peek(arg, &r[i + PEEK_FAR].key, &r[i + PEEK_FAR].val, 0);
+		if (peek && i + PEEK_MID < n)
+			peek(arg, &r[i + PEEK_MID].key, &r[i + PEEK_MID].val, 1);
 		if (peek && i + PEEK_NEAR < n)
-			peek(arg, &r[i + PEEK_NEAR].key, &r[i + PEEK_NEAR].val, 1);
+			peek(arg, &r[i + PEEK_NEAR].key, &r[i + PEEK_NEAR].val, 2);
 		if ((ret = fn(arg, &r[i].key, &r[i].val)) != 0)
 			return ret;
 	}

@@ -126,10 +126,18 @@ static void peek_edge(void *argp, const DBT *key, const DBT *val, int stage)
 
 static void peek_index(void *argp, const DBT *key, const DBT *val, int stage)
 {
-	struct verify_arg *va = ((struct table_walk *)argp)->va;
+	struct table_walk *tw = argp;
+	struct verify_arg *va = tw->va;
+	const char *item = (const char *)val->data + 4;
+	if (val->size <= 4)
+		return;
 	accts_prefetch(&va->a, key->data, key->size, stage);
-	if (val->size > 4)
-		accts_prefetch(&va->a, (const char *)val->data + 4, val->size - 4, stage);
+	accts_prefetch(&va->a, item, val->size - 4, stage);
+	/* The edge it names: from the item to the owner in the fan index, else the other way. */
+	if (tw->table == T_FANS)
+		vedges_prefetch(&va->e, &va->a, item, val->size - 4, stage);
+	else
+		vedges_prefetch(&va->e, &va->a, key->data, key->size, stage);
 }
 
 static int visit_account(void *argp, const DBT *key, const DBT *val)
