@@ -100,8 +100,8 @@ int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg);
  * visits and calls may touch what they use. */
 struct walker;
 typedef int (*call_fn)(void *arg);
-/* NULL when out of memory (the walks then fail with ENOMEM); without a thread, walks visit in
- * this one. */
+/* NULL when out of memory (the walks then fail with TXN_NOMEM); without a thread, walks visit
+ * in this one. */
 struct walker *walker_start(void);
 /* Reads table, asking for fn (and peek on records ahead, when not NULL) on every record; returns
  * once all are read: a reading error, or the result of a visit or call that failed before. */

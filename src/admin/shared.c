@@ -175,14 +175,21 @@ long accts_add(struct accts *a, const void *id, size_t len)
 	return i;
 }
 
-/* The account in id's first slot (stage 1 and later: the slot is at hand), or -1. Usually id's,
- * which is all a prefetch needs. */
+#define PEEK_PROBES 8 /* slots a prefetch looks through: those after the first share its line */
+
+/* The account of the first slot that holds id's hash (stage 1 and later: the slot is at hand),
+ * or -1. Usually id's, which is all a prefetch needs. */
 static long first_in_slot(const struct accts *a, const void *id, size_t len)
 {
-	uint64_t e;
-	if (!a->nslot || !(e = a->slot[hash_id(id, len) & (a->nslot - 1)]) || (uint32_t)e - 1 >= a->n)
+	uint32_t hash = hash_id(id, len);
+	size_t h, k;
+	if (!a->nslot)
 		return -1;
-	return (long)(uint32_t)e - 1;
+	for (h = hash & (a->nslot - 1), k = 0; a->slot[h] && k < PEEK_PROBES;
+	     h = (h + 1) & (a->nslot - 1), k++)
+		if ((uint32_t)(a->slot[h] >> 32) == hash && (uint32_t)a->slot[h] - 1 < a->n)
+			return (long)(uint32_t)a->slot[h] - 1;
+	return -1;
 }
 
 void accts_prefetch(const struct accts *a, const void *id, size_t len, int stage)
@@ -507,7 +514,7 @@ int walker_end(struct walker *w)
 	size_t i;
 	int ret;
 	if (!w)
-		return ENOMEM;
+		return TXN_NOMEM;
 	ret = walker_idle(w);
 	if (w->threaded) {
 		pthread_mutex_lock(&w->mu);
@@ -593,7 +600,7 @@ int walk_async(struct walker *w, struct store *s, DB_TXN *txn, int table, visit_
 	DBC *c;
 	int ret, t_ret;
 	if (!w)
-		return ENOMEM;
+		return TXN_NOMEM;
 	if ((ret = s->db[table]->cursor(s->db[table], txn, &c, 0)) != 0)
 		return ret;
 	if (table == T_OUTBOX) { /* every table but the queue is a hash table */
