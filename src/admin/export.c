@@ -39,7 +39,7 @@ static int export_account(void *argp, const DBT *key, const DBT *val)
 	(void)val;
 	if (!id_valid(key->data, key->size))
 		return 0; /* verify reports it */
-	if ((i = accts_add(&xa->a, key->data, key->size)) < 0)
+	if ((i = accts_append(&xa->a, key->data, key->size)) < 0)
 		return TXN_NOMEM;
 	xa->a.v[i].present = 1;
 	return 0;
@@ -93,8 +93,11 @@ static int export_body(struct store *s, DB_TXN *txn, void *argp)
 	int ret;
 	export_reset(xa);
 	if ((ret = txn->set_priority(txn, ADMIN_PRIORITY)) != 0 ||
-	    (ret = walk(s, txn, T_ACCOUNTS, export_account, xa)) != 0 ||
-	    (ret = walk(s, txn, T_PROFILES, export_profile, xa)) != 0)
+	    (ret = walk(s, txn, T_ACCOUNTS, export_account, xa)) != 0)
+		return ret;
+	if (accts_index(&xa->a) != 0)
+		return TXN_NOMEM;
+	if ((ret = walk(s, txn, T_PROFILES, export_profile, xa)) != 0)
 		return ret;
 	return walk(s, txn, T_EDGES, export_edge, xa);
 }
