@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/populate.h"
 #include "store/store_int.h"
 
 #define TXN_NOMEM (-50)      /* a body's verdict: this process ran out of memory */
@@ -43,6 +44,9 @@ void accts_free(struct accts *a);
 long accts_find(const struct accts *a, const void *id, size_t len);
 /* Adds id, which is not in the table yet (present = 0); its index or -1 when out of memory. */
 long accts_add(struct accts *a, const void *id, size_t len);
+/* Room for n accounts in all, and in *r the part not yet used (to map in ahead: populate.h);
+ * -1 when out of memory (the table grows as it fills instead). */
+int accts_reserve(struct accts *a, size_t n, struct populate_range *r);
 /* Adds id, which is not in the table yet, without making it findable: a whole table's worth
  * (a walk of the accounts table, whose keys are unique) is then indexed at once by accts_index,
  * in a pass that fetches slots ahead instead of waiting on each. Its index, or -1. */
@@ -71,6 +75,8 @@ struct vedges {
 };
 
 int vedges_push(struct vedges *e, uint32_t from, uint32_t to, uint32_t time); /* -1: no memory */
+/* As accts_reserve, for n edges. */
+int vedges_reserve(struct vedges *e, size_t n, struct populate_range *r);
 void vedges_free(struct vedges *e);
 /* By (from, to): the order vedges_find needs. */
 int vedge_cmp(const void *a, const void *b);
@@ -116,6 +122,9 @@ int walker_end(struct walker *w);
  * snapshot (writers wait for it). A store too large for that is read at read committed;
  * *degree3 says which it was. */
 int run_read(struct store *s, txn_body body, void *arg, int *degree3);
+
+/* The bytes of table's file, and its page size; 0 when they cannot be read. */
+uint64_t table_bytes(struct store *s, int table, u_int32_t *pagesize);
 
 /* Puts "what: reason" for a transaction's result in err; returns -1. */
 int err_of(int ret, const char *what, char *err, size_t errlen);

@@ -14,6 +14,7 @@
 #include "admin/admin.h"
 #include "admin/admin_int.h"
 #include "common/log.h"
+#include "common/populate.h"
 
 #define HUGE_PAGE (2u << 20)
 #define SMALL_PAGE 4096u
@@ -32,23 +33,62 @@ static void *huge(void *p, size_t bytes)
 	return p;
 }
 
-void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
+/* realloc, for blocks that may grow large. */
+static void *big_realloc(void *v, size_t bytes)
 {
 	static int fixed;
-	size_t c = *cap ? *cap : first;
-	if (v && need <= *cap)
-		return v;
 	/* Large blocks from mmap always, so the tables grow by mremap instead of by a copy (glibc
 	 * raises its threshold after each free of one, and the copies were a quarter of verify's
 	 * page faults), and keep their huge pages. */
 	if (!fixed)
 		fixed = mallopt(M_MMAP_THRESHOLD, HUGE_PAGE);
+	return huge(realloc(v, bytes), bytes);
+}
+
+void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap : first;
+	if (v && need <= *cap)
+		return v;
 	while (c < need)
 		c *= 2;
-	if (!(v = realloc(v, c * size)))
+	if (!(v = big_realloc(v, c * size)))
 		return NULL;
 	*cap = c;
-	return huge(v, c * size);
+	return v;
+}
+
+/* Room for need elements exactly (grow doubles: up to twice what a table holds). */
+static void *reserve(void *v, size_t *cap, size_t need, size_t size)
+{
+	if (v && need <= *cap)
+		return v;
+	if (!(v = big_realloc(v, need * size)))
+		return NULL;
+	*cap = need;
+	return v;
+}
+
+int accts_reserve(struct accts *a, size_t n, struct populate_range *r)
+{
+	struct acct *v = reserve(a->v, &a->cap, n, sizeof(*v));
+	if (!v)
+		return -1;
+	a->v = v;
+	r->start = v + a->n;
+	r->len = (a->cap - a->n) * sizeof(*v);
+	return 0;
+}
+
+int vedges_reserve(struct vedges *e, size_t n, struct populate_range *r)
+{
+	struct vedge *v = reserve(e->v, &e->cap, n, sizeof(*v));
+	if (!v)
+		return -1;
+	e->v = v;
+	r->start = v + e->n;
+	r->len = (e->cap - e->n) * sizeof(*v);
+	return 0;
 }
 
 /* ---- accounts in memory ---- */
@@ -631,23 +671,31 @@ int walk(struct store *s, DB_TXN *txn, int table, visit_fn fn, void *arg)
 	return ret != 0 ? ret : t_ret;
 }
 
-/* The pages and bytes of the store's tables; -1 when a table's file cannot be read. */
-static int tables_size(struct store *s, uint64_t *pages, uint64_t *bytes)
+uint64_t table_bytes(struct store *s, int table, u_int32_t *pagesize)
 {
-	u_int32_t pagesize;
 	const char *file, *name;
 	char path[PATH_MAX];
 	struct stat sb;
+	if (s->db[table]->get_dbname(s->db[table], &file, &name) != 0 ||
+	    s->db[table]->get_pagesize(s->db[table], pagesize) != 0 || !*pagesize ||
+	    snprintf(path, sizeof(path), "%s/%s", s->dir, file) >= (int)sizeof(path) ||
+	    stat(path, &sb) != 0)
+		return 0;
+	return (uint64_t)sb.st_size;
+}
+
+/* The pages and bytes of the store's tables; -1 when a table's file cannot be read. */
+static int tables_size(struct store *s, uint64_t *pages, uint64_t *bytes)
+{
+	u_int32_t pagesize = 0;
+	uint64_t b;
 	int i;
 	*pages = *bytes = 0;
 	for (i = 0; i < T_COUNT; i++) {
-		if (s->db[i]->get_dbname(s->db[i], &file, &name) != 0 ||
-		    s->db[i]->get_pagesize(s->db[i], &pagesize) != 0 || !pagesize ||
-		    snprintf(path, sizeof(path), "%s/%s", s->dir, file) >= (int)sizeof(path) ||
-		    stat(path, &sb) != 0)
+		if (!(b = table_bytes(s, i, &pagesize)))
 			return -1;
-		*pages += (uint64_t)sb.st_size / pagesize + 1;
-		*bytes += (uint64_t)sb.st_size;
+		*pages += b / pagesize + 1;
+		*bytes += b;
 	}
 	return 0;
 }
@@ -665,7 +713,7 @@ static int lockable(struct store *s, uint64_t pages)
 
 int run_read(struct store *s, txn_body body, void *arg, int *degree3)
 {
-	struct store_prefault *pf = NULL;
+	struct populate *pf = NULL;
 	uint64_t pages = 0, bytes = 0;
 	int ret = ENOMEM, sized = s->env && tables_size(s, &pages, &bytes) == 0;
 	/* The walk will read about the tables' bytes into the cache. */
@@ -680,7 +728,7 @@ int run_read(struct store *s, txn_body body, void *arg, int *degree3)
 		*degree3 = 0;
 		ret = run_txn(s, body, arg, 1);
 	}
-	store_prefault_join(pf);
+	populate_join(pf);
 	return ret;
 }
 

@@ -81,9 +81,9 @@ int store_table_make(struct store *s, int i);
 
 /* Faults this process's mappings of the region files in, up to bytes of each, from a thread
  * of its own (prefault.c says why); NULL when there was nothing to do or no thread. Join it
- * before the environment closes. */
-struct store_prefault *store_prefault_start(struct store *s, uint64_t bytes);
-void store_prefault_join(struct store_prefault *p); /* NULL: nothing */
+ * (populate_join) before the environment closes. */
+struct populate; /* common/populate.h */
+struct populate *store_prefault_start(struct store *s, uint64_t bytes);
 
 /* A transaction's work; it must start from scratch each time it is called (retries). */
 typedef int (*txn_body)(struct store *s, DB_TXN *txn, void *arg);
