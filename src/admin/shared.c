@@ -58,37 +58,37 @@ void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
 	return v;
 }
 
-/* Room for need elements exactly (grow doubles: up to twice what a table holds). */
-static void *reserve(void *v, size_t *cap, size_t need, size_t size)
+/* Room for need elements of size bytes exactly (grow doubles: up to twice what a table holds),
+ * and in *r the part past the used ones; -1 when out of memory (*v untouched). */
+static int reserve(void **v, size_t *cap, size_t used, size_t need, size_t size,
+		   struct populate_range *r)
 {
-	if (v && need <= *cap)
-		return v;
-	if (!(v = big_realloc(v, need * size)))
-		return NULL;
-	*cap = need;
-	return v;
+	void *p = *v;
+	if (!p || need > *cap) {
+		if (!(p = big_realloc(p, need * size)))
+			return -1;
+		*v = p;
+		*cap = need;
+	}
+	r->start = (char *)p + used * size;
+	r->len = (*cap - used) * size;
+	return 0;
 }
 
 int accts_reserve(struct accts *a, size_t n, struct populate_range *r)
 {
-	struct acct *v = reserve(a->v, &a->cap, n, sizeof(*v));
-	if (!v)
-		return -1;
+	void *v = a->v;
+	int ret = reserve(&v, &a->cap, a->n, n, sizeof(*a->v), r);
 	a->v = v;
-	r->start = v + a->n;
-	r->len = (a->cap - a->n) * sizeof(*v);
-	return 0;
+	return ret;
 }
 
 int vedges_reserve(struct vedges *e, size_t n, struct populate_range *r)
 {
-	struct vedge *v = reserve(e->v, &e->cap, n, sizeof(*v));
-	if (!v)
-		return -1;
+	void *v = e->v;
+	int ret = reserve(&v, &e->cap, e->n, n, sizeof(*e->v), r);
 	e->v = v;
-	r->start = v + e->n;
-	r->len = (e->cap - e->n) * sizeof(*v);
-	return 0;
+	return ret;
 }
 
 /* ---- accounts in memory ---- */
