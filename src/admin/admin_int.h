@@ -37,6 +37,7 @@ struct accts {
 	 * accounts each such read is a cache miss, and lookups were half of verify's time). */
 	uint64_t *slot;
 	size_t nslot; /* a power of two */
+	int huge; /* on huge pages (accts_reserve's tables) */
 };
 
 void accts_free(struct accts *a);
@@ -45,7 +46,10 @@ long accts_find(const struct accts *a, const void *id, size_t len);
 /* Adds id, which is not in the table yet (present = 0); its index or -1 when out of memory. */
 long accts_add(struct accts *a, const void *id, size_t len);
 /* Room for n accounts in all, and in *r the part not yet used (to map in ahead: populate.h);
- * -1 when out of memory (the table grows as it fills instead). */
+ * -1 when out of memory (the table grows as it fills instead). The table is then on huge
+ * pages, for a walk that reads it at random (verify): with 4 KB pages each lookup also missed
+ * the TLB. Not for import: there, in this virtual machine, huge pages of fresh memory made the
+ * 10M-edge bulk build a third slower. */
 int accts_reserve(struct accts *a, size_t n, struct populate_range *r);
 /* Adds id, which is not in the table yet, without making it findable: a whole table's worth
  * (a walk of the accounts table, whose keys are unique) is then indexed at once by accts_index,
@@ -72,6 +76,7 @@ struct vedges {
 	size_t n, cap;
 	size_t *first; /* vedges_index: account i's edges are first[i] .. first[i + 1] - 1 */
 	size_t nfirst; /* the accounts first covers */
+	int huge; /* on huge pages (vedges_reserve's lists) */
 };
 
 int vedges_push(struct vedges *e, uint32_t from, uint32_t to, uint32_t time); /* -1: no memory */

@@ -24,17 +24,17 @@
  * also missed the TLB and each first touch faulted. The advice covers the block's whole mapping
  * (malloc maps blocks this large on their own): advice on a part splits the mapping, and then
  * realloc's mremap fails and copies. A refusal only costs speed. */
-static void *huge(void *p, size_t bytes)
+static void *huge(void *p, size_t bytes, int on)
 {
 	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(SMALL_PAGE - 1);
 	uintptr_t end = ((uintptr_t)p + bytes + SMALL_PAGE - 1) & ~(uintptr_t)(SMALL_PAGE - 1);
-	if (p && bytes >= 2 * HUGE_PAGE)
+	if (on && p && bytes >= 2 * HUGE_PAGE)
 		(void)madvise((void *)a, end - a, MADV_HUGEPAGE);
 	return p;
 }
 
-/* realloc, for blocks that may grow large. */
-static void *big_realloc(void *v, size_t bytes)
+/* realloc, for blocks that may grow large; on huge pages when huge. */
+static void *big_realloc(void *v, size_t bytes, int huge_pages)
 {
 	static int fixed;
 	/* Large blocks from mmap always, so the tables grow by mremap instead of by a copy (glibc
@@ -42,7 +42,7 @@ static void *big_realloc(void *v, size_t bytes)
 	 * page faults), and keep their huge pages. */
 	if (!fixed)
 		fixed = mallopt(M_MMAP_THRESHOLD, HUGE_PAGE);
-	return huge(realloc(v, bytes), bytes);
+	return huge(realloc(v, bytes), bytes, huge_pages);
 }
 
 void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
@@ -52,7 +52,7 @@ void *grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
 		return v;
 	while (c < need)
 		c *= 2;
-	if (!(v = big_realloc(v, c * size)))
+	if (!(v = big_realloc(v, c * size, 0)))
 		return NULL;
 	*cap = c;
 	return v;
@@ -65,7 +65,7 @@ static int reserve(void **v, size_t *cap, size_t used, size_t need, size_t size,
 {
 	void *p = *v;
 	if (!p || need > *cap) {
-		if (!(p = big_realloc(p, need * size)))
+		if (!(p = big_realloc(p, need * size, 1)))
 			return -1;
 		*v = p;
 		*cap = need;
@@ -80,6 +80,7 @@ int accts_reserve(struct accts *a, size_t n, struct populate_range *r)
 	void *v = a->v;
 	int ret = reserve(&v, &a->cap, a->n, n, sizeof(*a->v), r);
 	a->v = v;
+	a->huge = 1;
 	return ret;
 }
 
@@ -88,6 +89,7 @@ int vedges_reserve(struct vedges *e, size_t n, struct populate_range *r)
 	void *v = e->v;
 	int ret = reserve(&v, &e->cap, e->n, n, sizeof(*e->v), r);
 	e->v = v;
+	e->huge = 1;
 	return ret;
 }
 
@@ -125,7 +127,7 @@ void accts_free(struct accts *a)
 
 static int accts_rehash(struct accts *a, size_t nslot)
 {
-	uint64_t *slot = huge(calloc(nslot, sizeof(*slot)), nslot * sizeof(uint64_t));
+	uint64_t *slot = huge(calloc(nslot, sizeof(*slot)), nslot * sizeof(uint64_t), a->huge);
 	size_t i, h;
 	if (!slot)
 		return -1;
@@ -191,7 +193,7 @@ int accts_index(struct accts *a)
 		nslot *= 2;
 	free(a->slot);
 	a->nslot = 0;
-	if (!(a->slot = huge(calloc(nslot, sizeof(*a->slot)), nslot * sizeof(*a->slot))))
+	if (!(a->slot = huge(calloc(nslot, sizeof(*a->slot)), nslot * sizeof(*a->slot), a->huge)))
 		return -1;
 	a->nslot = nslot;
 	for (i = 0; i < a->n + INDEX_AHEAD; i++) {
@@ -334,7 +336,8 @@ int vedges_index(struct vedges *e, size_t accounts)
 			; /* sorted already (a bulk import's list): a sort would only cost */
 	}
 	sorted_already = i >= e->n;
-	if (!(e->first = huge(calloc(accounts + 1, sizeof(*e->first)), (accounts + 1) * sizeof(size_t))))
+	if (!(e->first = huge(calloc(accounts + 1, sizeof(*e->first)),
+			      (accounts + 1) * sizeof(size_t), e->huge)))
 		return -1;
 	for (i = 0; i < e->n; i++)
 		if (e->v[i].from < accounts)
@@ -346,7 +349,7 @@ int vedges_index(struct vedges *e, size_t accounts)
 		return 0;
 	/* By from, in one pass (a counting sort: qsort took a tenth of verify's time), then each
 	 * account's edges by to. first[f] is where the next edge of f goes, then past f's last. */
-	if (!(sorted = huge(malloc(e->n * sizeof(*sorted)), e->n * sizeof(*sorted)))) {
+	if (!(sorted = huge(malloc(e->n * sizeof(*sorted)), e->n * sizeof(*sorted), e->huge))) {
 		qsort(e->v, e->n, sizeof(*e->v), vedge_cmp);
 		return 0;
 	}
