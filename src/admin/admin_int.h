@@ -37,7 +37,7 @@ struct accts {
 	 * accounts each such read is a cache miss, and lookups were half of verify's time). */
 	uint64_t *slot;
 	size_t nslot; /* a power of two */
-	int huge; /* on huge pages (accts_reserve's tables) */
+	int huge; /* on huge pages (tables_reserve) */
 };
 
 void accts_free(struct accts *a);
@@ -45,12 +45,6 @@ void accts_free(struct accts *a);
 long accts_find(const struct accts *a, const void *id, size_t len);
 /* Adds id, which is not in the table yet (present = 0); its index or -1 when out of memory. */
 long accts_add(struct accts *a, const void *id, size_t len);
-/* Room for n accounts in all, and in *r the part not yet used (to map in ahead: populate.h);
- * -1 when out of memory (the table grows as it fills instead). The table is then on huge
- * pages, for a walk that reads it at random (verify): with 4 KB pages each lookup also missed
- * the TLB. Not for import: there, in this virtual machine, huge pages of fresh memory made the
- * 10M-edge bulk build a third slower. */
-int accts_reserve(struct accts *a, size_t n, struct populate_range *r);
 /* Adds id, which is not in the table yet, without making it findable: a whole table's worth
  * (a walk of the accounts table, whose keys are unique) is then indexed at once by accts_index,
  * in a pass that fetches slots ahead instead of waiting on each. Its index, or -1. */
@@ -76,12 +70,17 @@ struct vedges {
 	size_t n, cap;
 	size_t *first; /* vedges_index: account i's edges are first[i] .. first[i + 1] - 1 */
 	size_t nfirst; /* the accounts first covers */
-	int huge; /* on huge pages (vedges_reserve's lists) */
+	int huge; /* on huge pages (tables_reserve) */
 };
 
 int vedges_push(struct vedges *e, uint32_t from, uint32_t to, uint32_t time); /* -1: no memory */
-/* As accts_reserve, for n edges. */
-int vedges_reserve(struct vedges *e, size_t n, struct populate_range *r);
+/* Room for na accounts and ne edges in all, and in r[0] and r[1] the parts not yet used (to map
+ * in ahead: populate.h); -1 when out of memory (the tables grow as they fill instead). Both are
+ * then on huge pages, for a walk that reads them at random (verify): with 4 KB pages each
+ * lookup also missed the TLB. Not for import: there, in this virtual machine, huge pages of
+ * fresh memory made the 10M-edge bulk build a third slower. */
+int tables_reserve(struct accts *a, size_t na, struct vedges *e, size_t ne,
+		   struct populate_range r[2]);
 void vedges_free(struct vedges *e);
 /* By (from, to): the order vedges_find needs. */
 int vedge_cmp(const void *a, const void *b);

@@ -75,21 +75,15 @@ static int reserve(void **v, size_t *cap, size_t used, size_t need, size_t size,
 	return 0;
 }
 
-int accts_reserve(struct accts *a, size_t n, struct populate_range *r)
+int tables_reserve(struct accts *a, size_t na, struct vedges *e, size_t ne,
+		   struct populate_range r[2])
 {
-	void *v = a->v;
-	int ret = reserve(&v, &a->cap, a->n, n, sizeof(*a->v), r);
-	a->v = v;
-	a->huge = 1;
-	return ret;
-}
-
-int vedges_reserve(struct vedges *e, size_t n, struct populate_range *r)
-{
-	void *v = e->v;
-	int ret = reserve(&v, &e->cap, e->n, n, sizeof(*e->v), r);
-	e->v = v;
-	e->huge = 1;
+	void *av = a->v, *ev = e->v;
+	int ret = reserve(&av, &a->cap, a->n, na, sizeof(*a->v), &r[0]) != 0 ||
+		  reserve(&ev, &e->cap, e->n, ne, sizeof(*e->v), &r[1]) != 0 ? -1 : 0;
+	a->v = av;
+	e->v = ev;
+	a->huge = e->huge = 1;
 	return ret;
 }
 
@@ -322,7 +316,8 @@ static void sort_runs(struct vedges *e)
 int vedges_index(struct vedges *e, size_t accounts)
 {
 	struct vedge *sorted;
-	size_t i, sorted_already;
+	size_t i;
+	int sorted_already;
 	free(e->first);
 	e->first = NULL;
 	e->nfirst = 0;
@@ -330,12 +325,12 @@ int vedges_index(struct vedges *e, size_t accounts)
 		;
 	if (i < e->n) { /* an edge of an account past the index: the old way, all sorted */
 		qsort(e->v, e->n, sizeof(*e->v), vedge_cmp);
-		i = e->n;
+		sorted_already = 1;
 	} else {
 		for (i = 1; i < e->n && vedge_cmp(&e->v[i - 1], &e->v[i]) <= 0; i++)
 			; /* sorted already (a bulk import's list): a sort would only cost */
+		sorted_already = i >= e->n;
 	}
-	sorted_already = i >= e->n;
 	if (!(e->first = huge(calloc(accounts + 1, sizeof(*e->first)),
 			      (accounts + 1) * sizeof(size_t), e->huge)))
 		return -1;

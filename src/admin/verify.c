@@ -406,8 +406,8 @@ static struct populate *reserve_tables(struct store *s, struct verify_arg *va)
 	u_int32_t pagesize;
 	uint64_t na = table_bytes(s, T_ACCOUNTS, &pagesize) / RECORD_BYTES_LEAST;
 	uint64_t ne = table_bytes(s, T_EDGES, &pagesize) / RECORD_BYTES_LEAST;
-	if (na > UINT32_MAX || ne > UINT32_MAX || accts_reserve(&va->a, (size_t)na, &r[0]) != 0 ||
-	    vedges_reserve(&va->e, (size_t)ne, &r[1]) != 0)
+	if (na > UINT32_MAX || ne > UINT32_MAX ||
+	    tables_reserve(&va->a, (size_t)na, &va->e, (size_t)ne, r) != 0)
 		return NULL; /* they grow as they fill */
 	return populate_start(r, 2);
 }
