@@ -108,6 +108,15 @@ def test_disk_full(srv):
     verify(srv)
 
 
+def store_failed(log):
+    """The pids that logged a failed store open (follow[PID] ...; answering 30006 ...)."""
+    pids = set()
+    for line in log.splitlines():
+        if line.startswith("follow[") and "answering 30006 until the fault is fixed" in line:
+            pids.add(int(line[len("follow["):line.index("]")]))
+    return pids
+
+
 def test_read_only_data_folder(srv):
     """A second server whose data folder is read-only from the start, then made writable."""
     base = tempfile.mkdtemp(prefix="follow-ro-")
@@ -126,7 +135,17 @@ def test_read_only_data_folder(srv):
             log = ro.log_text()
             check("Read-only file system" in log or "read-only" in log.lower(), None,
                   "the log should say why: %s" % log[-2000:])
-            faulty = set(fcgi_children(ro, "worker"))
+            # Every worker must have tried and failed before the folder turns writable: one
+            # slow to start (the sanitizer build, a busy machine) would open the store after
+            # it, and is then no worker of the read-only time.
+            until = time.time() + 20
+            while True:
+                workers = set(fcgi_children(ro, "worker"))
+                faulty = workers & store_failed(ro.log_text())
+                if workers == faulty or time.time() > until:
+                    break
+                time.sleep(0.05)
+            expect_eq(workers - faulty, set(), None, "workers that did not report the fault")
             mount(["-o", "remount,bind,rw"], data)
             wait_until_ok(ro, "im_open_login_svc/account_import", {"UserID": "ro_a"})
             # A worker without a store answers 30006 until a request shows it (a forked probe,
