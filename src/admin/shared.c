@@ -573,7 +573,9 @@ int walker_end(struct walker *w)
 
 /* Reads the next buffer of a hash table's records (DB_MULTIPLE_KEY: one cursor call per
  * thousands of records instead of one each, which was half of verify's time); a record larger
- * than the buffer grows it. 0, DB_NOTFOUND at the end, or an error. */
+ * than the buffer grows it. 0, DB_NOTFOUND at the end, or an error (TXN_NOMEM for this
+ * process's own memory: Berkeley DB's ENOMEM means a full lock table, which run_read answers
+ * by reading again without read locks). */
 static int fill(DBC *c, struct job *j)
 {
 	DBT key, val;
@@ -585,7 +587,7 @@ static int fill(DBC *c, struct job *j)
 	val.flags = DB_DBT_USERMEM;
 	for (;;) {
 		if (!j->buf && !(j->buf = malloc(j->cap = WALK_BULK_BYTES)))
-			return ENOMEM;
+			return TXN_NOMEM;
 		val.data = j->buf;
 		val.ulen = (u_int32_t)j->cap;
 		ret = c->get(c, &key, &val, DB_NEXT | DB_MULTIPLE_KEY);
@@ -593,7 +595,7 @@ static int fill(DBC *c, struct job *j)
 			break;
 		j->cap = val.size > j->cap * 2 ? val.size : j->cap * 2;
 		if (!(grown = realloc(j->buf, j->cap)))
-			return ENOMEM;
+			return TXN_NOMEM;
 		j->buf = grown;
 	}
 	if (ret != 0)
@@ -605,7 +607,7 @@ static int fill(DBC *c, struct job *j)
 		if (!p)
 			return 0;
 		if (!(r = grow(j->recs, &j->caprec, j->nrec + 1, sizeof(*r), 1024)))
-			return ENOMEM;
+			return TXN_NOMEM;
 		j->recs = r;
 		memset(&r[j->nrec], 0, sizeof(*r));
 		r[j->nrec].key.data = k;
